@@ -1,0 +1,119 @@
+//! Signing: the headers a sender attaches to a delivery.
+
+use ring::hmac;
+
+use crate::error::SignError;
+use crate::key::{KeyError, Sign, SigningKey};
+use crate::request;
+use crate::scheme::{Scheme, Source};
+use crate::signature;
+use crate::template::{self, Part, Values};
+use crate::time::UnixTime;
+
+/// What is being sent.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// The message id; the same on every retry, so receivers can de-duplicate.
+    pub id: Option<&'a str>,
+    /// The send time.
+    pub timestamp: UnixTime,
+    /// The body, exactly as it will go on the wire.
+    pub body: &'a [u8],
+    /// The URL it is posted to, for schemes that sign it.
+    pub url: Option<&'a str>,
+}
+
+/// A scheme with its signing keys parsed.
+#[derive(Debug)]
+pub struct Signer {
+    scheme: Scheme,
+    keys: Vec<SigningKey>,
+}
+
+impl Signer {
+    /// Parses `keys`, newest first: secrets, or private keys for asymmetric schemes. Where the
+    /// scheme's header carries several signatures, each key signs (rotation without downtime);
+    /// where it carries one, the first key signs.
+    pub fn new<S: AsRef<str>>(scheme: &Scheme, keys: &[S]) -> Result<Self, KeyError> {
+        if !scheme.can_sign {
+            return Err(KeyError::CannotSign(scheme.name.clone()));
+        }
+        if keys.is_empty() {
+            return Err(KeyError::NoKeys);
+        }
+        let format = if scheme.algorithm.is_symmetric() { Some(&scheme.key) } else { scheme.signing_key.as_ref() };
+        let format = format.ok_or_else(|| KeyError::CannotSign(scheme.name.clone()))?;
+        let keys = keys
+            .iter()
+            .map(|k| SigningKey::from_bytes(scheme.algorithm, &format.decode(k.as_ref())?))
+            .collect::<Result<_, _>>()?;
+        Ok(Signer { scheme: scheme.clone(), keys })
+    }
+
+    /// The headers to send, in the order: id, timestamp, signature.
+    pub fn sign(&self, msg: &Message<'_>) -> Result<Vec<(String, String)>, SignError> {
+        let s = &self.scheme;
+        let sig_header = s.signature.source.header().ok_or_else(|| SignError::CannotSign(s.name.clone()))?;
+        let ts_text = s.timestamp.as_ref().map(|t| t.format.format(msg.timestamp));
+        if s.template.uses(&Part::Id) && msg.id.is_none() {
+            return Err(SignError::MissingId(s.name.clone()));
+        }
+        let mut values = Values {
+            id: msg.id.unwrap_or_default(),
+            timestamp: ts_text.as_deref().unwrap_or_default(),
+            body: msg.body,
+            ..Values::default()
+        };
+        if s.template.uses(&Part::Url) {
+            let url = msg.url.ok_or_else(|| SignError::MissingUrl(s.name.clone()))?;
+            values.url = url;
+            let digest_in_url = s.url.body_hash_param.as_ref().is_some_and(|p| request::query_param(url, p).is_some());
+            if s.template.uses(&Part::Form) && !digest_in_url {
+                values.form = template::sorted_form(msg.body);
+            }
+        } else if s.template.uses(&Part::Form) {
+            values.form = template::sorted_form(msg.body);
+        }
+
+        let count = if signature::carries_several(&s.signature.format) { self.keys.len() } else { 1 };
+        let signatures: Vec<String> = self.keys[..count]
+            .iter()
+            .map(|k| s.encoding.encode(&self.sign_one(k, &values)))
+            .collect();
+
+        let mut headers = Vec::with_capacity(3);
+        let mut params = Vec::new();
+        for (source, value) in [(s.id.as_ref(), msg.id), (s.timestamp.as_ref().map(|t| &t.source), ts_text.as_deref())] {
+            match (source, value) {
+                (Some(Source::Header(name)), Some(v)) => headers.push((name.clone(), v.to_owned())),
+                (Some(Source::SignatureParam(key)), Some(v)) => params.push((key.as_str(), v)),
+                _ => {}
+            }
+        }
+        headers.push((sig_header.to_owned(), signature::write(&s.signature.format, &signatures, &params)));
+        Ok(headers)
+    }
+
+    fn sign_one(&self, key: &SigningKey, values: &Values<'_>) -> Vec<u8> {
+        match &key.0 {
+            Sign::Hmac(k) => {
+                let mut ctx = hmac::Context::with_key(k);
+                self.scheme.template.feed(values, |b| ctx.update(b));
+                ctx.sign().as_ref().to_vec()
+            }
+            _ => key.sign(&self.scheme.template.render(values)),
+        }
+    }
+}
+
+impl Scheme {
+    /// Parses `keys` for signing. Shorthand for [`Signer::new`].
+    pub fn signer<S: AsRef<str>>(&self, keys: &[S]) -> Result<Signer, KeyError> {
+        Signer::new(self, keys)
+    }
+
+    /// Signs one message. For many messages, keep a [`Signer`] instead.
+    pub fn sign<S: AsRef<str>>(&self, keys: &[S], msg: &Message<'_>) -> Result<Vec<(String, String)>, crate::Error> {
+        Ok(self.signer(keys)?.sign(msg)?)
+    }
+}

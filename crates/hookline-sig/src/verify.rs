@@ -1,0 +1,240 @@
+//! Verification: is this request what the holder of the key sent, and is it fresh?
+//!
+//! Order matters. The signature header is parsed and a header timestamp is checked first
+//! (cheap refusals); then the MAC is checked over the raw body; only then is the body read
+//! as JSON for fields that are not signed inputs (Linear's timestamp, WaSphere's id). The one
+//! exception is a scheme that puts the signature itself in the body (Mailgun), where the body
+//! must be parsed to find it.
+
+use std::borrow::Cow;
+
+use ring::{digest, hmac};
+use subtle::ConstantTimeEq as _;
+
+use crate::error::VerifyError;
+use crate::key::{KeyError, Verify, VerifyingKey};
+use crate::request::{self, BodyJson, Request};
+use crate::scheme::{Scheme, Source};
+use crate::signature::{self, Parsed};
+use crate::template::{self, Part, Values};
+use crate::time::{Skew, Tolerance, UnixTime};
+
+/// What a successful verification established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verified {
+    /// The message id, where the scheme has one: the key to de-duplicate on.
+    pub id: Option<String>,
+    /// The timestamp, where the scheme has one.
+    pub timestamp: Option<UnixTime>,
+    /// Whether the timestamp is covered by the signature. When it is not (WaSphere), a
+    /// replayed request can carry a fresh timestamp: de-duplicate on the id.
+    pub timestamp_signed: bool,
+    /// The event type, where the scheme names one.
+    pub event_type: Option<String>,
+    /// Which of the keys matched (0 is the first): tells a rotation's progress.
+    pub key_index: usize,
+}
+
+/// A scheme with its keys parsed, ready to verify many requests.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    scheme: Scheme,
+    keys: Vec<VerifyingKey>,
+    tolerance: Option<Tolerance>,
+}
+
+impl Verifier {
+    /// Parses `keys` (secrets, or public keys for asymmetric schemes) in the scheme's format.
+    /// Any one of them may have signed a request: this is how rotation works.
+    pub fn new<S: AsRef<str>>(scheme: &Scheme, keys: &[S]) -> Result<Self, KeyError> {
+        if keys.is_empty() {
+            return Err(KeyError::NoKeys);
+        }
+        let keys = keys
+            .iter()
+            .map(|k| {
+                let bytes = scheme.key.decode(k.as_ref())?;
+                VerifyingKey::from_bytes(scheme.algorithm, &bytes)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Verifier {
+            scheme: scheme.clone(),
+            keys,
+            tolerance: None,
+        })
+    }
+
+    /// Overrides the scheme's replay window.
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// The scheme this verifier checks.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// Verifies `req` as of `now`.
+    pub fn verify(&self, req: &Request<'_>, now: UnixTime) -> Result<Verified, VerifyError> {
+        let s = &self.scheme;
+        let sig_source = &s.signature.source;
+        let sig_name = sig_source.header().unwrap_or("signature");
+        let mut json = BodyJson::new(req.body);
+        let no_params = Parsed::default();
+
+        let sig_value = request::require(sig_source, sig_name, req, &mut json, &no_params)?;
+        let parsed = signature::parse(&s.signature.format, &sig_value);
+        if parsed.signatures.is_empty() {
+            return Err(VerifyError::Malformed {
+                what: request::describe(sig_source),
+                reason: format!("expected {}", signature::expectation(&s.signature.format)),
+            });
+        }
+
+        // Values the MAC covers, and a timestamp that is cheap to check, are read now.
+        let ts_spec = s.timestamp.as_ref();
+        let ts_now = ts_spec.filter(|t| !matches!(t.source, Source::BodyField(_)) || s.template.uses(&Part::Timestamp));
+        let mut ts_raw = None;
+        let mut timestamp = None;
+        if let Some(spec) = ts_now {
+            let raw = request::require(&spec.source, sig_name, req, &mut json, &parsed)?;
+            timestamp = Some(self.check_time(spec, &raw, now)?);
+            ts_raw = Some(raw);
+        }
+        let mut id = match &s.id {
+            Some(src) if s.template.uses(&Part::Id) => Some(request::require(src, sig_name, req, &mut json, &parsed)?),
+            _ => None,
+        };
+
+        let key_index = self.check_mac(req, &parsed, id.as_deref(), ts_raw.as_deref())?;
+
+        // Authenticated now: the rest of the body may be read.
+        if let (Some(spec), None) = (ts_spec, timestamp) {
+            let raw = request::require(&spec.source, sig_name, req, &mut json, &parsed)?;
+            timestamp = Some(self.check_time(spec, &raw, now)?);
+        }
+        if id.is_none() {
+            if let Some(src) = &s.id {
+                id = request::read(src, req, &mut json, &parsed)?;
+            }
+        }
+        let event_type = match &s.event_type {
+            Some(src) => request::read(src, req, &mut json, &parsed)?.map(Cow::into_owned),
+            None => None,
+        };
+        Ok(Verified {
+            id: id.map(Cow::into_owned),
+            timestamp,
+            timestamp_signed: s.template.uses(&Part::Timestamp),
+            event_type,
+            key_index,
+        })
+    }
+
+    fn check_time(&self, spec: &crate::scheme::TimestampSpec, raw: &str, now: UnixTime) -> Result<UnixTime, VerifyError> {
+        let ts = spec.format.parse(raw).ok_or_else(|| VerifyError::Malformed {
+            what: format!("timestamp ({})", request::describe(&spec.source)),
+            reason: format!("expected {}", format_name(spec.format)),
+        })?;
+        match self.tolerance.unwrap_or(spec.tolerance).check(ts, now) {
+            Ok(()) => Ok(ts),
+            Err(Skew::TooOld { age, tolerance }) => Err(VerifyError::TimestampTooOld { age, tolerance }),
+            Err(Skew::TooNew { ahead, tolerance }) => Err(VerifyError::TimestampTooNew { ahead, tolerance }),
+        }
+    }
+
+    /// Checks every signature against every key; returns the index of the key that matched.
+    fn check_mac(&self, req: &Request<'_>, parsed: &Parsed<'_>, id: Option<&str>, ts: Option<&str>) -> Result<usize, VerifyError> {
+        let s = &self.scheme;
+        let decoded: Vec<Vec<u8>> = parsed.signatures.iter().filter_map(|sig| s.encoding.decode(sig)).collect();
+        if decoded.is_empty() {
+            return Err(VerifyError::Malformed {
+                what: request::describe(&s.signature.source),
+                reason: format!("no signature in it is valid {}", s.encoding.as_str()),
+            });
+        }
+        let mut values = Values {
+            id: id.unwrap_or_default(),
+            timestamp: ts.unwrap_or_default(),
+            body: req.body,
+            ..Values::default()
+        };
+        let urls = if s.template.uses(&Part::Url) {
+            let url = req.url.ok_or(VerifyError::MissingUrl)?;
+            values.form = self.form_params(req, url)?;
+            request::url_variants(url, s.url.port_variants)
+        } else {
+            if s.template.uses(&Part::Form) {
+                values.form = template::sorted_form(req.body);
+            }
+            vec![Cow::Borrowed("")]
+        };
+        for url in &urls {
+            values.url = url;
+            if let Some(i) = self.match_key(&values, &decoded) {
+                return Ok(i);
+            }
+        }
+        Err(VerifyError::NoMatch {
+            signatures: decoded.len(),
+            keys: self.keys.len(),
+        })
+    }
+
+    /// Twilio: when the URL carries the body's digest, the body must match it and no form
+    /// parameters are signed; otherwise the form parameters are.
+    fn form_params(&self, req: &Request<'_>, url: &str) -> Result<Vec<(String, String)>, VerifyError> {
+        let s = &self.scheme;
+        if let Some(param) = &s.url.body_hash_param {
+            if let Some(expected) = request::query_param(url, param) {
+                let actual = digest::digest(&digest::SHA256, req.body);
+                let ok = hex::decode(expected.trim()).is_ok_and(|e| bool::from(e.ct_eq(actual.as_ref())));
+                return if ok { Ok(Vec::new()) } else { Err(VerifyError::BodyHashMismatch(param.clone())) };
+            }
+        }
+        Ok(if s.template.uses(&Part::Form) { template::sorted_form(req.body) } else { Vec::new() })
+    }
+
+    fn match_key(&self, values: &Values<'_>, decoded: &[Vec<u8>]) -> Option<usize> {
+        let s = &self.scheme;
+        if s.algorithm.is_symmetric() {
+            self.keys.iter().position(|key| {
+                let Verify::Hmac(k) = &key.0 else { return false };
+                let mut ctx = hmac::Context::with_key(k);
+                s.template.feed(values, |b| ctx.update(b));
+                let tag = ctx.sign();
+                // `|` not `||`: every candidate is compared, in constant time each.
+                decoded.iter().fold(false, |hit, d| hit | bool::from(tag.as_ref().ct_eq(d)))
+            })
+        } else {
+            let message = s.template.render(values);
+            self.keys
+                .iter()
+                .position(|key| decoded.iter().any(|d| key.verify_asymmetric(&message, d)))
+        }
+    }
+}
+
+pub(crate) fn format_name(f: crate::time::TimestampFormat) -> &'static str {
+    match f {
+        crate::time::TimestampFormat::UnixSeconds => "unix seconds",
+        crate::time::TimestampFormat::UnixMillis => "unix milliseconds",
+        crate::time::TimestampFormat::Rfc3339 => "an RFC 3339 date-time",
+    }
+}
+
+impl Scheme {
+    /// Parses `keys` for verifying. Shorthand for [`Verifier::new`].
+    pub fn verifier<S: AsRef<str>>(&self, keys: &[S]) -> Result<Verifier, KeyError> {
+        Verifier::new(self, keys)
+    }
+
+    /// Verifies one request: parses the keys, then verifies. For many requests, keep a
+    /// [`Verifier`] instead.
+    pub fn verify<S: AsRef<str>>(&self, keys: &[S], req: &Request<'_>, now: UnixTime) -> Result<Verified, crate::Error> {
+        Ok(self.verifier(keys)?.verify(req, now)?)
+    }
+}
