@@ -25,6 +25,12 @@ impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
     }
 }
 
+impl<K: AsRef<str>, V: AsRef<str>> Headers for &[(K, V)] {
+    fn get(&self, name: &str) -> Option<&str> {
+        Headers::get(*self, name)
+    }
+}
+
 impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
     fn get(&self, name: &str) -> Option<&str> {
         Headers::get(self.as_slice(), name)

@@ -37,7 +37,7 @@ pub use error::{SignError, VerifyError};
 pub use headers::Headers;
 pub use key::{Algorithm, KeyEncoding, KeyError, KeyFormat, SigningKey, VerifyingKey};
 pub use request::Request;
-pub use scheme::{Scheme, SchemeDef, SchemeError};
+pub use scheme::{Scheme, SchemeDef, SchemeError, SignatureFormat, Source};
 pub use sign::{Message, Signer};
 pub use template::{Part, Template, TemplateError};
 pub use time::{Skew, TimestampFormat, Tolerance, UnixTime};

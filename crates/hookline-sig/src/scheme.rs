@@ -366,7 +366,7 @@ impl TryFrom<SchemeDef> for Scheme {
 
 impl Scheme {
     /// Cross-field rules that serde cannot express.
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.template.uses(&Part::Id) && self.id.is_none() {
             return Err("signed_content uses {id} but the scheme has no `id`".into());
         }

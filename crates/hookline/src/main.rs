@@ -1,1 +1,19 @@
-fn main() {}
+//! The `hookline` command. Thin: parse arguments, run the command, turn errors into one line
+//! on stderr and an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+mod cli;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

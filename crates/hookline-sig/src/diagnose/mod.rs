@@ -177,13 +177,6 @@ impl Cx<'_> {
         if mac_ok {
             return;
         }
-        if let VerifyError::MissingHeader(_) | VerifyError::MissingParam { .. } | VerifyError::MissingBodyField(_) | VerifyError::Malformed { .. } | VerifyError::MissingUrl = error {
-            out.push(Finding {
-                kind: FindingKind::Malformed,
-                message: format!("The request does not fit scheme `{}`: {error}.", s.name),
-                fix: "Send or forward every header the scheme needs, unchanged, and give the URL for schemes that sign it.".into(),
-            });
-        }
         let before = out.len();
         self.other_schemes(out);
         keys::check(self, out);
@@ -191,7 +184,10 @@ impl Cx<'_> {
         header::check(self, out);
         self.url_check(out);
         self.construction_check(out);
-        if out.len() == before && matches!(error, VerifyError::NoMatch { .. } | VerifyError::BodyHashMismatch(_)) {
+        if out.len() > before {
+            return;
+        }
+        if matches!(error, VerifyError::NoMatch { .. } | VerifyError::BodyHashMismatch(_)) {
             keys::api_key_hint(self, out);
             out.push(Finding {
                 kind: FindingKind::WrongKeyOrBody,
@@ -200,6 +196,12 @@ impl Cx<'_> {
                     self.keys.len()
                 ),
                 fix: "Check that the secret is this endpoint's webhook signing secret (not an API key, not another endpoint's, not the test-mode or CLI secret), and that nothing between the sender and this check rewrites the body.".into(),
+            });
+        } else if !error.is_timestamp() {
+            out.push(Finding {
+                kind: FindingKind::Malformed,
+                message: format!("The request does not fit scheme `{}`: {error}.", s.name),
+                fix: "Send or forward every header the scheme needs, unchanged, and give the URL for schemes that sign it.".into(),
             });
         }
     }
