@@ -282,12 +282,13 @@ impl SigningKey {
         }
     }
 
-    /// The public half, for asymmetric keys: handy for tests and for printing a key pair.
+    /// The public half, for asymmetric keys (ECDSA as SubjectPublicKeyInfo DER).
     pub fn public_key_bytes(&self) -> Option<Vec<u8>> {
         match &self.0 {
             Sign::Hmac(_) => None,
             Sign::Ed25519(p) => Some(p.public_key().as_ref().to_vec()),
-            Sign::EcdsaP256(p) => Some(p.public_key().as_ref().to_vec()),
+            // As SubjectPublicKeyInfo DER, the form SendGrid publishes.
+            Sign::EcdsaP256(p) => Some([&P256_SPKI_PREFIX[..], p.public_key().as_ref()].concat()),
         }
     }
 }

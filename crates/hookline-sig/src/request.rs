@@ -85,6 +85,17 @@ pub(crate) fn read<'r>(
     })
 }
 
+/// Reads an informative `source` after the MAC has passed: a body that is not JSON, or a
+/// field of the wrong type, reads as absent rather than failing an authentic request.
+pub(crate) fn read_optional<'r>(
+    source: &Source,
+    req: &Request<'r>,
+    json: &mut BodyJson<'_>,
+    params: &Parsed<'r>,
+) -> Option<Cow<'r, str>> {
+    read(source, req, json, params).ok().flatten()
+}
+
 /// Reads `source`, which must be present.
 pub(crate) fn require<'r>(
     source: &Source,

@@ -2,8 +2,9 @@
 
 use ring::hmac;
 
+use crate::encoding::Encoding;
 use crate::error::SignError;
-use crate::key::{KeyError, Sign, SigningKey};
+use crate::key::{KeyEncoding, KeyError, Sign, SigningKey};
 use crate::request;
 use crate::scheme::{Scheme, Source};
 use crate::signature;
@@ -48,6 +49,23 @@ impl Signer {
             .map(|k| SigningKey::from_bytes(scheme.algorithm, &format.decode(k.as_ref())?))
             .collect::<Result<_, _>>()?;
         Ok(Signer { scheme: scheme.clone(), keys })
+    }
+
+    /// The public keys that verify this signer's signatures, written in the scheme's key
+    /// format (`whpk_…` for Standard Webhooks v1a); `None` for HMAC schemes.
+    pub fn public_keys(&self) -> Option<Vec<String>> {
+        let format = &self.scheme.key;
+        self.keys
+            .iter()
+            .map(|k| {
+                let bytes = k.public_key_bytes()?;
+                let text = match format.encoding {
+                    KeyEncoding::Hex => hex::encode(bytes),
+                    _ => Encoding::Base64.encode(&bytes),
+                };
+                Some(format!("{}{text}", format.prefix.as_deref().unwrap_or_default()))
+            })
+            .collect()
     }
 
     /// The headers to send, in the order: id, timestamp, signature.

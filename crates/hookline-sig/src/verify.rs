@@ -118,11 +118,11 @@ impl Verifier {
         }
         if id.is_none() {
             if let Some(src) = &s.id {
-                id = request::read(src, req, &mut json, &parsed)?;
+                id = request::read_optional(src, req, &mut json, &parsed);
             }
         }
         let event_type = match &s.event_type {
-            Some(src) => request::read(src, req, &mut json, &parsed)?.map(Cow::into_owned),
+            Some(src) => request::read_optional(src, req, &mut json, &parsed).map(Cow::into_owned),
             None => None,
         };
         Ok(Verified {

@@ -2,6 +2,18 @@
 //!
 //! Exit codes: 0 success, 1 a signature that did not verify, 2 bad usage or input.
 
+/// `println!` that returns an error instead of panicking when stdout is closed (`| head`).
+macro_rules! say {
+    (nonl $($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*)?;
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)?;
+    }};
+}
+
 mod input;
 mod schemes;
 mod sign;

@@ -18,7 +18,7 @@ pub(crate) fn run(a: &SchemesArgs) -> anyhow::Result<ExitCode> {
             let scheme = super::input::load_scheme(Some(name), None)?;
             let def = SchemeDef::from(scheme);
             let text = toml::to_string_pretty(&def).context("writing TOML")?;
-            print!("{text}");
+            say!(nonl "{text}");
         }
         None => {
             let all = presets::all();
@@ -27,7 +27,7 @@ pub(crate) fn run(a: &SchemesArgs) -> anyhow::Result<ExitCode> {
                 let headers = s.header_names();
                 let where_ = if headers.is_empty() { "signature in the body".to_owned() } else { headers.join(", ") };
                 let sign = if s.can_sign() { "" } else { " [verify only]" };
-                println!("{:width$}  {}{sign}\n{:width$}  headers: {where_}", s.name(), s.description(), "");
+                say!("{:width$}  {}{sign}\n{:width$}  headers: {where_}", s.name(), s.description(), "");
             }
         }
     }

@@ -55,7 +55,7 @@ pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
     match &a.curl {
         None => {
             for (name, value) in headers {
-                println!("{name}: {value}");
+                say!("{name}: {value}");
             }
         }
         Some(target) => {
@@ -69,7 +69,7 @@ pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
                 _ => String::from_utf8(body).map_err(|_| anyhow::anyhow!("--curl needs --body-file for a body that is not UTF-8"))?,
             };
             cmd.push_str(&format!(" \\\n  --data-binary {}", shell_quote(&data)));
-            println!("{cmd}");
+            say!("{cmd}");
         }
     }
     Ok(ExitCode::SUCCESS)
