@@ -57,6 +57,17 @@ pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// Standard base64, padded or not, into `out`; `None` if invalid or longer than `out`.
+pub(crate) fn decode_base64_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    if text.len() / 4 * 3 > out.len() + 2 {
+        return None;
+    }
+    STANDARD
+        .decode_slice(text, out)
+        .or_else(|_| STANDARD_NO_PAD.decode_slice(text, out))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use ring::{digest, hmac};
 use subtle::ConstantTimeEq as _;
 
+use crate::encoding::{self, Encoding};
 use crate::error::VerifyError;
 use crate::key::{KeyError, Verify, VerifyingKey};
 use crate::request::{self, BodyJson, Request};
@@ -149,7 +150,7 @@ impl Verifier {
     /// Checks every signature against every key; returns the index of the key that matched.
     fn check_mac(&self, req: &Request<'_>, parsed: &Parsed<'_>, id: Option<&str>, ts: Option<&str>) -> Result<usize, VerifyError> {
         let s = &self.scheme;
-        let decoded: Vec<Vec<u8>> = parsed.signatures.iter().filter_map(|sig| s.encoding.decode(sig)).collect();
+        let decoded: Vec<Decoded> = parsed.signatures.iter().filter_map(|sig| Decoded::new(s.encoding, sig)).collect();
         if decoded.is_empty() {
             return Err(VerifyError::Malformed {
                 what: request::describe(&s.signature.source),
@@ -162,18 +163,20 @@ impl Verifier {
             body: req.body,
             ..Values::default()
         };
-        let urls = if s.template.uses(&Part::Url) {
+        if s.template.uses(&Part::Url) {
             let url = req.url.ok_or(VerifyError::MissingUrl)?;
             values.form = self.form_params(req, url)?;
-            request::url_variants(url, s.url.port_variants)
+            let urls = request::url_variants(url, s.url.port_variants);
+            for url in &urls {
+                values.url = url;
+                if let Some(i) = self.match_key(&values, &decoded) {
+                    return Ok(i);
+                }
+            }
         } else {
             if s.template.uses(&Part::Form) {
                 values.form = template::sorted_form(req.body);
             }
-            vec![Cow::Borrowed("")]
-        };
-        for url in &urls {
-            values.url = url;
             if let Some(i) = self.match_key(&values, &decoded) {
                 return Ok(i);
             }
@@ -198,7 +201,7 @@ impl Verifier {
         Ok(if s.template.uses(&Part::Form) { template::sorted_form(req.body) } else { Vec::new() })
     }
 
-    fn match_key(&self, values: &Values<'_>, decoded: &[Vec<u8>]) -> Option<usize> {
+    fn match_key(&self, values: &Values<'_>, decoded: &[Decoded]) -> Option<usize> {
         let s = &self.scheme;
         if s.algorithm.is_symmetric() {
             self.keys.iter().position(|key| {
@@ -207,14 +210,40 @@ impl Verifier {
                 s.template.feed(values, |b| ctx.update(b));
                 let tag = ctx.sign();
                 // `|` not `||`: every candidate is compared, in constant time each.
-                decoded.iter().fold(false, |hit, d| hit | bool::from(tag.as_ref().ct_eq(d)))
+                decoded.iter().fold(false, |hit, d| hit | bool::from(tag.as_ref().ct_eq(d.bytes())))
             })
         } else {
             let message = s.template.render(values);
             self.keys
                 .iter()
-                .position(|key| decoded.iter().any(|d| key.verify_asymmetric(&message, d)))
+                .position(|key| decoded.iter().any(|d| key.verify_asymmetric(&message, d.bytes())))
         }
+    }
+}
+
+/// A decoded signature, kept inline: verification is a hot path, and every signature the
+/// schemes use fits (HMAC-SHA512 and Ed25519 are 64 bytes, a P-256 DER signature at most 72).
+struct Decoded {
+    buf: [u8; 80],
+    len: usize,
+}
+
+impl Decoded {
+    fn new(encoding: Encoding, text: &str) -> Option<Self> {
+        let mut buf = [0u8; 80];
+        let len = match encoding {
+            Encoding::Hex => {
+                let len = text.len() / 2;
+                hex::decode_to_slice(text, buf.get_mut(..len)?).ok()?;
+                len
+            }
+            _ => encoding::decode_base64_into(text, &mut buf)?,
+        };
+        Some(Decoded { buf, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }
 
