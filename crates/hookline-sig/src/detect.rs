@@ -17,7 +17,7 @@ pub fn detect(headers: &dyn Headers, body: &[u8]) -> Vec<&'static Scheme> {
         .filter_map(|s| score(s, headers, body).map(|n| (n, s)))
         .collect();
     // Stable: among equals, the preset order (sha256 before the legacy sha1, and so on).
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored.into_iter().map(|(_, s)| s).collect()
 }
 
@@ -30,7 +30,12 @@ fn score(s: &Scheme, headers: &dyn Headers, body: &[u8]) -> Option<usize> {
             if !layout_fits && matches!(s.signature.format, SignatureFormat::List { .. }) {
                 return None;
             }
-            let others = s.header_names().iter().skip(1).filter(|h| headers.get(h).is_some()).count();
+            let others = s
+                .header_names()
+                .iter()
+                .skip(1)
+                .filter(|h| headers.get(h).is_some())
+                .count();
             Some(10 + 3 * usize::from(layout_fits) + others)
         }
         Source::BodyField(pointer) => {
@@ -55,12 +60,36 @@ mod tests {
 
     #[test]
     fn tells_schemes_apart() {
-        assert_eq!(names(&[("Stripe-Signature", "t=1,v1=ab")], b"")[0], "stripe");
-        assert_eq!(names(&[("webhook-signature", "v1a,abc"), ("webhook-id", "x")], b""), ["standard-v1a"]);
-        assert_eq!(names(&[("svix-signature", "v1,abc"), ("svix-id", "x")], b""), ["svix"]);
-        let gh = names(&[("X-Hub-Signature-256", "sha256=ab"), ("X-Hub-Signature", "sha1=ab")], b"");
+        assert_eq!(
+            names(&[("Stripe-Signature", "t=1,v1=ab")], b"")[0],
+            "stripe"
+        );
+        assert_eq!(
+            names(
+                &[("webhook-signature", "v1a,abc"), ("webhook-id", "x")],
+                b""
+            ),
+            ["standard-v1a"]
+        );
+        assert_eq!(
+            names(&[("svix-signature", "v1,abc"), ("svix-id", "x")], b""),
+            ["svix"]
+        );
+        let gh = names(
+            &[
+                ("X-Hub-Signature-256", "sha256=ab"),
+                ("X-Hub-Signature", "sha1=ab"),
+            ],
+            b"",
+        );
         assert_eq!(gh, ["github", "github-sha1"]);
-        assert_eq!(names(&[], br#"{"signature":{"signature":"ab","token":"t","timestamp":"1"}}"#), ["mailgun"]);
+        assert_eq!(
+            names(
+                &[],
+                br#"{"signature":{"signature":"ab","token":"t","timestamp":"1"}}"#
+            ),
+            ["mailgun"]
+        );
         assert!(names(&[("content-type", "application/json")], b"{}").is_empty());
     }
 }

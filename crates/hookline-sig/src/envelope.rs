@@ -65,13 +65,21 @@ pub enum EventError {
 }
 
 /// Verifies a request with a `spine` verifier, then parses its [`WebhookEvent`].
-pub fn spine_event(verifier: &Verifier, req: &Request<'_>, now: UnixTime) -> Result<(WebhookEvent, Verified), EventError> {
+pub fn spine_event(
+    verifier: &Verifier,
+    req: &Request<'_>,
+    now: UnixTime,
+) -> Result<(WebhookEvent, Verified), EventError> {
     let verified = verifier.verify(req, now)?;
     Ok((serde_json::from_slice(req.body)?, verified))
 }
 
 /// Verifies a request with a `wasphere` verifier, then parses its [`WaSphereEvent`].
-pub fn wasphere_event(verifier: &Verifier, req: &Request<'_>, now: UnixTime) -> Result<(WaSphereEvent, Verified), EventError> {
+pub fn wasphere_event(
+    verifier: &Verifier,
+    req: &Request<'_>,
+    now: UnixTime,
+) -> Result<(WaSphereEvent, Verified), EventError> {
     let verified = verifier.verify(req, now)?;
     Ok((serde_json::from_slice(req.body)?, verified))
 }

@@ -66,7 +66,10 @@ pub enum VerifyError {
 impl VerifyError {
     /// Whether the failure concerns only the timestamp's window.
     pub fn is_timestamp(&self) -> bool {
-        matches!(self, VerifyError::TimestampTooOld { .. } | VerifyError::TimestampTooNew { .. })
+        matches!(
+            self,
+            VerifyError::TimestampTooOld { .. } | VerifyError::TimestampTooNew { .. }
+        )
     }
 }
 

@@ -31,7 +31,10 @@ pub enum Algorithm {
 impl Algorithm {
     /// Whether one shared secret both signs and verifies.
     pub fn is_symmetric(self) -> bool {
-        matches!(self, Algorithm::HmacSha256 | Algorithm::HmacSha1 | Algorithm::HmacSha512)
+        matches!(
+            self,
+            Algorithm::HmacSha256 | Algorithm::HmacSha1 | Algorithm::HmacSha512
+        )
     }
 
     /// The length of a signature in bytes, where it is fixed.

@@ -23,7 +23,11 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// A request with headers and a body.
     pub fn new(headers: &'a dyn Headers, body: &'a [u8]) -> Self {
-        Request { headers, body, url: None }
+        Request {
+            headers,
+            body,
+            url: None,
+        }
     }
 
     /// The same request, with the URL the sender posted to.
@@ -164,7 +168,11 @@ pub(crate) fn url_variants(url: &str, ports: bool) -> Vec<Cow<'_, str>> {
     match port_colon {
         Some(i) => out.push(Cow::Owned(rebuilt(&hostport[..i]))),
         None => {
-            let port = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+            let port = if scheme.eq_ignore_ascii_case("https") {
+                443
+            } else {
+                80
+            };
             out.push(Cow::Owned(rebuilt(&format!("{hostport}:{port}"))));
         }
     }
@@ -191,7 +199,10 @@ mod tests {
 
     #[test]
     fn query_param_decodes() {
-        assert_eq!(query_param("https://a/b?x=1&bodySHA256=ab%20c#frag", "bodySHA256").as_deref(), Some("ab c"));
+        assert_eq!(
+            query_param("https://a/b?x=1&bodySHA256=ab%20c#frag", "bodySHA256").as_deref(),
+            Some("ab c")
+        );
         assert_eq!(query_param("https://a/b", "x"), None);
     }
 }

@@ -282,7 +282,9 @@ impl TryFrom<SourceDef> for Source {
         match (d.header, d.body_field, d.param) {
             (Some(h), None, None) if !h.is_empty() => Ok(Source::Header(h)),
             (None, Some(p), None) if p.starts_with('/') => Ok(Source::BodyField(p)),
-            (None, Some(p), None) => Err(format!("body_field {p:?} must be a JSON pointer such as \"/data/id\"")),
+            (None, Some(p), None) => Err(format!(
+                "body_field {p:?} must be a JSON pointer such as \"/data/id\""
+            )),
             (None, None, Some(k)) if !k.is_empty() => Ok(Source::SignatureParam(k)),
             _ => Err("give exactly one of `header`, `body_field` or `param`, not empty".into()),
         }
@@ -292,9 +294,18 @@ impl TryFrom<SourceDef> for Source {
 impl From<Source> for SourceDef {
     fn from(s: Source) -> Self {
         match s {
-            Source::Header(h) => SourceDef { header: Some(h), ..Default::default() },
-            Source::BodyField(p) => SourceDef { body_field: Some(p), ..Default::default() },
-            Source::SignatureParam(k) => SourceDef { param: Some(k), ..Default::default() },
+            Source::Header(h) => SourceDef {
+                header: Some(h),
+                ..Default::default()
+            },
+            Source::BodyField(p) => SourceDef {
+                body_field: Some(p),
+                ..Default::default()
+            },
+            Source::SignatureParam(k) => SourceDef {
+                param: Some(k),
+                ..Default::default()
+            },
         }
     }
 }
@@ -304,13 +315,25 @@ impl TryFrom<SchemeDef> for Scheme {
 
     fn try_from(d: SchemeDef) -> Result<Self, SchemeError> {
         let name = d.name.clone();
-        let fail = |reason: String| SchemeError { name: name.clone(), reason };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(fail("the name must be non-empty letters, digits, `-` or `_`".into()));
+        let fail = |reason: String| SchemeError {
+            name: name.clone(),
+            reason,
+        };
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(fail(
+                "the name must be non-empty letters, digits, `-` or `_`".into(),
+            ));
         }
         let ctx = |what: &'static str| {
             let name = name.clone();
-            move |e: String| SchemeError { name, reason: format!("{what}: {e}") }
+            move |e: String| SchemeError {
+                name,
+                reason: format!("{what}: {e}"),
+            }
         };
         let sig_source: Source = SourceDef {
             header: d.signature.header.clone(),
@@ -330,13 +353,26 @@ impl TryFrom<SchemeDef> for Scheme {
             },
             other => return Err(fail(format!("signature: unknown style {other:?} (single, list, pairs)"))),
         };
-        let id = d.id.clone().map(Source::try_from).transpose().map_err(ctx("id"))?;
-        let event_type = d.event_type.clone().map(Source::try_from).transpose().map_err(ctx("event_type"))?;
+        let id =
+            d.id.clone()
+                .map(Source::try_from)
+                .transpose()
+                .map_err(ctx("id"))?;
+        let event_type = d
+            .event_type
+            .clone()
+            .map(Source::try_from)
+            .transpose()
+            .map_err(ctx("event_type"))?;
         let timestamp = match d.timestamp.clone() {
             Some(t) => Some(TimestampSpec {
-                source: SourceDef { header: t.header, body_field: t.body_field, param: t.param }
-                    .try_into()
-                    .map_err(ctx("timestamp"))?,
+                source: SourceDef {
+                    header: t.header,
+                    body_field: t.body_field,
+                    param: t.param,
+                }
+                .try_into()
+                .map_err(ctx("timestamp"))?,
                 format: t.format,
                 tolerance: t.tolerance,
             }),
@@ -353,7 +389,10 @@ impl TryFrom<SchemeDef> for Scheme {
                 && matches!(sig_source, Source::Header(_))
                 && (d.algorithm.is_symmetric() || d.signing_key.is_some()),
             signing_key: d.signing_key,
-            signature: SignatureSpec { source: sig_source, format },
+            signature: SignatureSpec {
+                source: sig_source,
+                format,
+            },
             id,
             timestamp,
             event_type,
@@ -387,21 +426,30 @@ impl Scheme {
         ] {
             if let Some(Source::SignatureParam(k)) = source {
                 match pairs_key {
-                    None => return Err(format!("{what}: `param` needs a `pairs` signature header")),
-                    Some(key) if key == k => return Err(format!("{what}: `param` {k:?} is the signature key")),
+                    None => {
+                        return Err(format!("{what}: `param` needs a `pairs` signature header"));
+                    }
+                    Some(key) if key == k => {
+                        return Err(format!("{what}: `param` {k:?} is the signature key"));
+                    }
                     Some(_) => {}
                 }
             }
         }
-        if let SignatureFormat::Pairs { separator, key } = &self.signature.format {
-            if *separator == '=' || separator.is_alphanumeric() || key.is_empty() || key.contains('=') {
-                return Err("signature: a `pairs` separator must be punctuation other than `=`, and the key non-empty".into());
-            }
+        if let SignatureFormat::Pairs { separator, key } = &self.signature.format
+            && (*separator == '='
+                || separator.is_alphanumeric()
+                || key.is_empty()
+                || key.contains('='))
+        {
+            return Err("signature: a `pairs` separator must be punctuation other than `=`, and the key non-empty".into());
         }
-        if let SignatureFormat::List { version } = &self.signature.format {
-            if version.is_empty() || version.contains([',', ' ']) {
-                return Err("signature: a `list` version tag must be non-empty, without `,` or spaces".into());
-            }
+        if let SignatureFormat::List { version } = &self.signature.format
+            && (version.is_empty() || version.contains([',', ' ']))
+        {
+            return Err(
+                "signature: a `list` version tag must be non-empty, without `,` or spaces".into(),
+            );
         }
         if self.url.body_hash_param.is_some() && !self.template.uses(&Part::Url) {
             return Err("url.body_hash_param needs {url} in signed_content".into());
@@ -418,9 +466,13 @@ impl From<Scheme> for SchemeDef {
             Source::SignatureParam(_) => (None, None),
         };
         let (style, prefix, key, separator) = match s.signature.format {
-            SignatureFormat::Single { prefix } => ("single", (!prefix.is_empty()).then_some(prefix), None, None),
+            SignatureFormat::Single { prefix } => {
+                ("single", (!prefix.is_empty()).then_some(prefix), None, None)
+            }
             SignatureFormat::List { version } => ("list", None, Some(version), None),
-            SignatureFormat::Pairs { separator, key } => ("pairs", None, Some(key), Some(separator)),
+            SignatureFormat::Pairs { separator, key } => {
+                ("pairs", None, Some(key), Some(separator))
+            }
         };
         let asymmetric_without_key = !s.algorithm.is_symmetric() && s.signing_key.is_none();
         let body_signature = body_field.is_some();
@@ -432,11 +484,28 @@ impl From<Scheme> for SchemeDef {
             signed_content: s.template,
             key: s.key,
             signing_key: s.signing_key,
-            signature: SignatureDef { header, body_field, style: style.into(), prefix, key, separator },
+            signature: SignatureDef {
+                header,
+                body_field,
+                style: style.into(),
+                prefix,
+                key,
+                separator,
+            },
             id: s.id.map(Into::into),
             timestamp: s.timestamp.map(|t| {
-                let SourceDef { header, body_field, param } = t.source.into();
-                TimestampDef { header, body_field, param, format: t.format, tolerance: t.tolerance }
+                let SourceDef {
+                    header,
+                    body_field,
+                    param,
+                } = t.source.into();
+                TimestampDef {
+                    header,
+                    body_field,
+                    param,
+                    format: t.format,
+                    tolerance: t.tolerance,
+                }
             }),
             event_type: s.event_type.map(Into::into),
             url: s.url,

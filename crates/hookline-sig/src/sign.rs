@@ -42,13 +42,20 @@ impl Signer {
         if keys.is_empty() {
             return Err(KeyError::NoKeys);
         }
-        let format = if scheme.algorithm.is_symmetric() { Some(&scheme.key) } else { scheme.signing_key.as_ref() };
+        let format = if scheme.algorithm.is_symmetric() {
+            Some(&scheme.key)
+        } else {
+            scheme.signing_key.as_ref()
+        };
         let format = format.ok_or_else(|| KeyError::CannotSign(scheme.name.clone()))?;
         let keys = keys
             .iter()
             .map(|k| SigningKey::from_bytes(scheme.algorithm, &format.decode(k.as_ref())?))
             .collect::<Result<_, _>>()?;
-        Ok(Signer { scheme: scheme.clone(), keys })
+        Ok(Signer {
+            scheme: scheme.clone(),
+            keys,
+        })
     }
 
     /// The public keys that verify this signer's signatures, written in the scheme's key
@@ -63,7 +70,10 @@ impl Signer {
                     KeyEncoding::Hex => hex::encode(bytes),
                     _ => Encoding::Base64.encode(&bytes),
                 };
-                Some(format!("{}{text}", format.prefix.as_deref().unwrap_or_default()))
+                Some(format!(
+                    "{}{text}",
+                    format.prefix.as_deref().unwrap_or_default()
+                ))
             })
             .collect()
     }
@@ -71,7 +81,11 @@ impl Signer {
     /// The headers to send, in the order: id, timestamp, signature.
     pub fn sign(&self, msg: &Message<'_>) -> Result<Vec<(String, String)>, SignError> {
         let s = &self.scheme;
-        let sig_header = s.signature.source.header().ok_or_else(|| SignError::CannotSign(s.name.clone()))?;
+        let sig_header = s
+            .signature
+            .source
+            .header()
+            .ok_or_else(|| SignError::CannotSign(s.name.clone()))?;
         let ts_text = s.timestamp.as_ref().map(|t| t.format.format(msg.timestamp));
         if s.template.uses(&Part::Id) && msg.id.is_none() {
             return Err(SignError::MissingId(s.name.clone()));
@@ -83,9 +97,15 @@ impl Signer {
             ..Values::default()
         };
         if s.template.uses(&Part::Url) {
-            let url = msg.url.ok_or_else(|| SignError::MissingUrl(s.name.clone()))?;
+            let url = msg
+                .url
+                .ok_or_else(|| SignError::MissingUrl(s.name.clone()))?;
             values.url = url;
-            let digest_in_url = s.url.body_hash_param.as_ref().is_some_and(|p| request::query_param(url, p).is_some());
+            let digest_in_url = s
+                .url
+                .body_hash_param
+                .as_ref()
+                .is_some_and(|p| request::query_param(url, p).is_some());
             if s.template.uses(&Part::Form) && !digest_in_url {
                 values.form = template::sorted_form(msg.body);
             }
@@ -93,7 +113,11 @@ impl Signer {
             values.form = template::sorted_form(msg.body);
         }
 
-        let count = if signature::carries_several(&s.signature.format) { self.keys.len() } else { 1 };
+        let count = if signature::carries_several(&s.signature.format) {
+            self.keys.len()
+        } else {
+            1
+        };
         let signatures: Vec<String> = self.keys[..count]
             .iter()
             .map(|k| s.encoding.encode(&self.sign_one(k, &values)))
@@ -101,14 +125,20 @@ impl Signer {
 
         let mut headers = Vec::with_capacity(3);
         let mut params = Vec::new();
-        for (source, value) in [(s.id.as_ref(), msg.id), (s.timestamp.as_ref().map(|t| &t.source), ts_text.as_deref())] {
+        for (source, value) in [
+            (s.id.as_ref(), msg.id),
+            (s.timestamp.as_ref().map(|t| &t.source), ts_text.as_deref()),
+        ] {
             match (source, value) {
                 (Some(Source::Header(name)), Some(v)) => headers.push((name.clone(), v.to_owned())),
                 (Some(Source::SignatureParam(key)), Some(v)) => params.push((key.as_str(), v)),
                 _ => {}
             }
         }
-        headers.push((sig_header.to_owned(), signature::write(&s.signature.format, &signatures, &params)));
+        headers.push((
+            sig_header.to_owned(),
+            signature::write(&s.signature.format, &signatures, &params),
+        ));
         Ok(headers)
     }
 
@@ -131,7 +161,11 @@ impl Scheme {
     }
 
     /// Signs one message. For many messages, keep a [`Signer`] instead.
-    pub fn sign<S: AsRef<str>>(&self, keys: &[S], msg: &Message<'_>) -> Result<Vec<(String, String)>, crate::Error> {
+    pub fn sign<S: AsRef<str>>(
+        &self,
+        keys: &[S],
+        msg: &Message<'_>,
+    ) -> Result<Vec<(String, String)>, crate::Error> {
         Ok(self.signer(keys)?.sign(msg)?)
     }
 }

@@ -22,18 +22,19 @@ pub(crate) fn parse<'a>(format: &SignatureFormat, value: &'a str) -> Parsed<'a> 
     let mut out = Parsed::default();
     match format {
         SignatureFormat::Single { prefix } => {
-            if let Some(sig) = value.strip_prefix(prefix.as_str()) {
-                if !sig.is_empty() {
-                    out.signatures.push(sig);
-                }
+            if let Some(sig) = value.strip_prefix(prefix.as_str())
+                && !sig.is_empty()
+            {
+                out.signatures.push(sig);
             }
         }
         SignatureFormat::List { version } => {
             for entry in value.split(' ').filter(|e| !e.is_empty()) {
-                if let Some((v, sig)) = entry.split_once(',') {
-                    if v == version && !sig.is_empty() {
-                        out.signatures.push(sig);
-                    }
+                if let Some((v, sig)) = entry.split_once(',')
+                    && v == version
+                    && !sig.is_empty()
+                {
+                    out.signatures.push(sig);
                 }
             }
         }
@@ -56,7 +57,11 @@ pub(crate) fn parse<'a>(format: &SignatureFormat, value: &'a str) -> Parsed<'a> 
 
 /// Writes a value carrying `signatures` (already encoded) and `params` (written first).
 /// `Single` carries one signature: callers pass exactly one.
-pub(crate) fn write(format: &SignatureFormat, signatures: &[String], params: &[(&str, &str)]) -> String {
+pub(crate) fn write(
+    format: &SignatureFormat,
+    signatures: &[String],
+    params: &[(&str, &str)],
+) -> String {
     match format {
         SignatureFormat::Single { prefix } => {
             format!("{prefix}{}", signatures.first().map_or("", String::as_str))
@@ -85,8 +90,12 @@ pub(crate) fn expectation(format: &SignatureFormat) -> String {
     match format {
         SignatureFormat::Single { prefix } if prefix.is_empty() => "a signature".into(),
         SignatureFormat::Single { prefix } => format!("a signature after `{prefix}`"),
-        SignatureFormat::List { version } => format!("space-separated `{version},<signature>` entries"),
-        SignatureFormat::Pairs { separator, key } => format!("`{key}=<signature>` items separated by `{separator}`"),
+        SignatureFormat::List { version } => {
+            format!("space-separated `{version},<signature>` entries")
+        }
+        SignatureFormat::Pairs { separator, key } => {
+            format!("`{key}=<signature>` items separated by `{separator}`")
+        }
     }
 }
 
@@ -95,7 +104,10 @@ mod tests {
     use super::*;
 
     fn pairs() -> SignatureFormat {
-        SignatureFormat::Pairs { separator: ',', key: "v1".into() }
+        SignatureFormat::Pairs {
+            separator: ',',
+            key: "v1".into(),
+        }
     }
 
     #[test]
@@ -104,12 +116,17 @@ mod tests {
         assert_eq!(p.signatures, ["aa", "bb"]);
         assert_eq!(p.param("t"), Some("12"));
         assert_eq!(p.param("v0"), Some("zz"));
-        assert_eq!(write(&pairs(), &["aa".into(), "bb".into()], &[("t", "12")]), "t=12,v1=aa,v1=bb");
+        assert_eq!(
+            write(&pairs(), &["aa".into(), "bb".into()], &[("t", "12")]),
+            "t=12,v1=aa,v1=bb"
+        );
     }
 
     #[test]
     fn list_ignores_other_versions() {
-        let f = SignatureFormat::List { version: "v1".into() };
+        let f = SignatureFormat::List {
+            version: "v1".into(),
+        };
         let p = parse(&f, "v1a,xx  v1,aa v2,cc v1,bb broken");
         assert_eq!(p.signatures, ["aa", "bb"]);
         assert_eq!(write(&f, &["aa".into(), "bb".into()], &[]), "v1,aa v1,bb");
@@ -117,7 +134,9 @@ mod tests {
 
     #[test]
     fn single_needs_its_prefix() {
-        let f = SignatureFormat::Single { prefix: "sha256=".into() };
+        let f = SignatureFormat::Single {
+            prefix: "sha256=".into(),
+        };
         assert_eq!(parse(&f, "sha256=ab").signatures, ["ab"]);
         assert!(parse(&f, "ab").signatures.is_empty());
         assert!(parse(&f, "sha256=").signatures.is_empty());

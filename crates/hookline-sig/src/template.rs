@@ -181,14 +181,24 @@ mod tests {
 
     #[test]
     fn parses_and_prints_back() {
-        for t in ["{id}.{timestamp}.{body}", "v0:{timestamp}:{body}", "{url}{form}", "{{lit}}{body}"] {
+        for t in [
+            "{id}.{timestamp}.{body}",
+            "v0:{timestamp}:{body}",
+            "{url}{form}",
+            "{{lit}}{body}",
+        ] {
             let parsed = Template::parse(t).expect(t);
             assert_eq!(parsed.to_string(), t);
         }
         let t = Template::parse("v0:{timestamp}:{body}").expect("parses");
         assert_eq!(
             t.parts(),
-            &[Part::Literal("v0:".into()), Part::Timestamp, Part::Literal(":".into()), Part::Body]
+            &[
+                Part::Literal("v0:".into()),
+                Part::Timestamp,
+                Part::Literal(":".into()),
+                Part::Body
+            ]
         );
     }
 

@@ -43,7 +43,9 @@ impl From<SystemTime> for UnixTime {
     fn from(t: SystemTime) -> Self {
         match t.duration_since(UNIX_EPOCH) {
             Ok(d) => UnixTime::from_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-            Err(e) => UnixTime::from_millis(-i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX)),
+            Err(e) => {
+                UnixTime::from_millis(-i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX))
+            }
         }
     }
 }
@@ -81,13 +83,13 @@ impl TimestampFormat {
         match self {
             TimestampFormat::UnixSeconds => t.secs().to_string(),
             TimestampFormat::UnixMillis => t.millis().to_string(),
-            TimestampFormat::Rfc3339 => OffsetDateTime::from_unix_timestamp_nanos(
-                i128::from(t.millis()) * 1_000_000,
-            )
-            .ok()
-            .and_then(|d| d.format(&Rfc3339).ok())
-            // Only times beyond year 9999 fail to format; they cannot come from a real clock.
-            .unwrap_or_else(|| t.secs().to_string()),
+            TimestampFormat::Rfc3339 => {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.millis()) * 1_000_000)
+                    .ok()
+                    .and_then(|d| d.format(&Rfc3339).ok())
+                    // Only times beyond year 9999 fail to format; they cannot come from a real clock.
+                    .unwrap_or_else(|| t.secs().to_string())
+            }
         }
     }
 }
@@ -138,21 +140,21 @@ impl Tolerance {
     pub fn check(self, ts: UnixTime, now: UnixTime) -> Result<(), Skew> {
         let delta_ms = i128::from(now.millis()) - i128::from(ts.millis());
         if delta_ms > 0 {
-            if let Some(past) = self.past {
-                if delta_ms > i128::from(past) * 1000 {
-                    return Err(Skew::TooOld {
-                        age: duration_from_ms(delta_ms),
-                        tolerance: Duration::from_secs(past),
-                    });
-                }
-            }
-        } else if let Some(future) = self.future {
-            if -delta_ms > i128::from(future) * 1000 {
-                return Err(Skew::TooNew {
-                    ahead: duration_from_ms(-delta_ms),
-                    tolerance: Duration::from_secs(future),
+            if let Some(past) = self.past
+                && delta_ms > i128::from(past) * 1000
+            {
+                return Err(Skew::TooOld {
+                    age: duration_from_ms(delta_ms),
+                    tolerance: Duration::from_secs(past),
                 });
             }
+        } else if let Some(future) = self.future
+            && -delta_ms > i128::from(future) * 1000
+        {
+            return Err(Skew::TooNew {
+                ahead: duration_from_ms(-delta_ms),
+                tolerance: Duration::from_secs(future),
+            });
         }
         Ok(())
     }
@@ -189,7 +191,17 @@ mod tests {
     fn decimal_is_strict() {
         let f = TimestampFormat::UnixSeconds;
         assert_eq!(f.parse("1614265330"), Some(UnixTime::from_secs(1614265330)));
-        for bad in ["", "+1", " 1", "1 ", "1_0", "0x10", "1.5", "-", "99999999999999999999"] {
+        for bad in [
+            "",
+            "+1",
+            " 1",
+            "1 ",
+            "1_0",
+            "0x10",
+            "1.5",
+            "-",
+            "99999999999999999999",
+        ] {
             assert_eq!(f.parse(bad), None, "{bad:?}");
         }
     }
@@ -200,19 +212,33 @@ mod tests {
         let t = f.parse("2023-07-19T10:11:12.123456789Z").expect("parses");
         assert_eq!(t.millis(), 1_689_761_472_123);
         assert_eq!(f.parse(&f.format(t)), Some(t));
-        assert_eq!(f.parse("2023-07-19T12:11:12+02:00").map(UnixTime::secs), Some(1_689_761_472));
+        assert_eq!(
+            f.parse("2023-07-19T12:11:12+02:00").map(UnixTime::secs),
+            Some(1_689_761_472)
+        );
         assert_eq!(f.parse("yesterday"), None);
     }
 
     #[test]
     fn tolerance_sides_are_separate() {
         let now = UnixTime::from_secs(1000);
-        let t = Tolerance { past: Some(300), future: None };
+        let t = Tolerance {
+            past: Some(300),
+            future: None,
+        };
         assert!(t.check(UnixTime::from_secs(700), now).is_ok());
-        assert!(matches!(t.check(UnixTime::from_secs(699), now), Err(Skew::TooOld { age, .. }) if age.as_secs() == 301));
+        assert!(
+            matches!(t.check(UnixTime::from_secs(699), now), Err(Skew::TooOld { age, .. }) if age.as_secs() == 301)
+        );
         assert!(t.check(UnixTime::from_secs(1_000_000), now).is_ok());
         let s = Tolerance::symmetric(5);
-        assert!(matches!(s.check(UnixTime::from_secs(1006), now), Err(Skew::TooNew { ahead, .. }) if ahead.as_secs() == 6));
-        assert!(Tolerance::unlimited().check(UnixTime::from_secs(i64::MIN / 1000), now).is_ok());
+        assert!(
+            matches!(s.check(UnixTime::from_secs(1006), now), Err(Skew::TooNew { ahead, .. }) if ahead.as_secs() == 6)
+        );
+        assert!(
+            Tolerance::unlimited()
+                .check(UnixTime::from_secs(i64::MIN / 1000), now)
+                .is_ok()
+        );
     }
 }

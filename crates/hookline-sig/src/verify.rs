@@ -97,7 +97,9 @@ impl Verifier {
 
         // Values the MAC covers, and a timestamp that is cheap to check, are read now.
         let ts_spec = s.timestamp.as_ref();
-        let ts_now = ts_spec.filter(|t| !matches!(t.source, Source::BodyField(_)) || s.template.uses(&Part::Timestamp));
+        let ts_now = ts_spec.filter(|t| {
+            !matches!(t.source, Source::BodyField(_)) || s.template.uses(&Part::Timestamp)
+        });
         let mut ts_raw = None;
         let mut timestamp = None;
         if let Some(spec) = ts_now {
@@ -106,7 +108,9 @@ impl Verifier {
             ts_raw = Some(raw);
         }
         let mut id = match &s.id {
-            Some(src) if s.template.uses(&Part::Id) => Some(request::require(src, sig_name, req, &mut json, &parsed)?),
+            Some(src) if s.template.uses(&Part::Id) => {
+                Some(request::require(src, sig_name, req, &mut json, &parsed)?)
+            }
             _ => None,
         };
 
@@ -117,10 +121,10 @@ impl Verifier {
             let raw = request::require(&spec.source, sig_name, req, &mut json, &parsed)?;
             timestamp = Some(self.check_time(spec, &raw, now)?);
         }
-        if id.is_none() {
-            if let Some(src) = &s.id {
-                id = request::read_optional(src, req, &mut json, &parsed);
-            }
+        if id.is_none()
+            && let Some(src) = &s.id
+        {
+            id = request::read_optional(src, req, &mut json, &parsed);
         }
         let event_type = match &s.event_type {
             Some(src) => request::read_optional(src, req, &mut json, &parsed).map(Cow::into_owned),
@@ -135,22 +139,44 @@ impl Verifier {
         })
     }
 
-    fn check_time(&self, spec: &crate::scheme::TimestampSpec, raw: &str, now: UnixTime) -> Result<UnixTime, VerifyError> {
-        let ts = spec.format.parse(raw).ok_or_else(|| VerifyError::Malformed {
-            what: format!("timestamp ({})", request::describe(&spec.source)),
-            reason: format!("expected {}", format_name(spec.format)),
-        })?;
+    fn check_time(
+        &self,
+        spec: &crate::scheme::TimestampSpec,
+        raw: &str,
+        now: UnixTime,
+    ) -> Result<UnixTime, VerifyError> {
+        let ts = spec
+            .format
+            .parse(raw)
+            .ok_or_else(|| VerifyError::Malformed {
+                what: format!("timestamp ({})", request::describe(&spec.source)),
+                reason: format!("expected {}", format_name(spec.format)),
+            })?;
         match self.tolerance.unwrap_or(spec.tolerance).check(ts, now) {
             Ok(()) => Ok(ts),
-            Err(Skew::TooOld { age, tolerance }) => Err(VerifyError::TimestampTooOld { age, tolerance }),
-            Err(Skew::TooNew { ahead, tolerance }) => Err(VerifyError::TimestampTooNew { ahead, tolerance }),
+            Err(Skew::TooOld { age, tolerance }) => {
+                Err(VerifyError::TimestampTooOld { age, tolerance })
+            }
+            Err(Skew::TooNew { ahead, tolerance }) => {
+                Err(VerifyError::TimestampTooNew { ahead, tolerance })
+            }
         }
     }
 
     /// Checks every signature against every key; returns the index of the key that matched.
-    fn check_mac(&self, req: &Request<'_>, parsed: &Parsed<'_>, id: Option<&str>, ts: Option<&str>) -> Result<usize, VerifyError> {
+    fn check_mac(
+        &self,
+        req: &Request<'_>,
+        parsed: &Parsed<'_>,
+        id: Option<&str>,
+        ts: Option<&str>,
+    ) -> Result<usize, VerifyError> {
         let s = &self.scheme;
-        let decoded: Vec<Decoded> = parsed.signatures.iter().filter_map(|sig| Decoded::new(s.encoding, sig)).collect();
+        let decoded: Vec<Decoded> = parsed
+            .signatures
+            .iter()
+            .filter_map(|sig| Decoded::new(s.encoding, sig))
+            .collect();
         if decoded.is_empty() {
             return Err(VerifyError::Malformed {
                 what: request::describe(&s.signature.source),
@@ -189,34 +215,53 @@ impl Verifier {
 
     /// Twilio: when the URL carries the body's digest, the body must match it and no form
     /// parameters are signed; otherwise the form parameters are.
-    fn form_params(&self, req: &Request<'_>, url: &str) -> Result<Vec<(String, String)>, VerifyError> {
+    fn form_params(
+        &self,
+        req: &Request<'_>,
+        url: &str,
+    ) -> Result<Vec<(String, String)>, VerifyError> {
         let s = &self.scheme;
-        if let Some(param) = &s.url.body_hash_param {
-            if let Some(expected) = request::query_param(url, param) {
-                let actual = digest::digest(&digest::SHA256, req.body);
-                let ok = hex::decode(expected.trim()).is_ok_and(|e| bool::from(e.ct_eq(actual.as_ref())));
-                return if ok { Ok(Vec::new()) } else { Err(VerifyError::BodyHashMismatch(param.clone())) };
-            }
+        if let Some(param) = &s.url.body_hash_param
+            && let Some(expected) = request::query_param(url, param)
+        {
+            let actual = digest::digest(&digest::SHA256, req.body);
+            let ok =
+                hex::decode(expected.trim()).is_ok_and(|e| bool::from(e.ct_eq(actual.as_ref())));
+            return if ok {
+                Ok(Vec::new())
+            } else {
+                Err(VerifyError::BodyHashMismatch(param.clone()))
+            };
         }
-        Ok(if s.template.uses(&Part::Form) { template::sorted_form(req.body) } else { Vec::new() })
+        Ok(if s.template.uses(&Part::Form) {
+            template::sorted_form(req.body)
+        } else {
+            Vec::new()
+        })
     }
 
     fn match_key(&self, values: &Values<'_>, decoded: &[Decoded]) -> Option<usize> {
         let s = &self.scheme;
         if s.algorithm.is_symmetric() {
             self.keys.iter().position(|key| {
-                let Verify::Hmac(k) = &key.0 else { return false };
+                let Verify::Hmac(k) = &key.0 else {
+                    return false;
+                };
                 let mut ctx = hmac::Context::with_key(k);
                 s.template.feed(values, |b| ctx.update(b));
                 let tag = ctx.sign();
                 // `|` not `||`: every candidate is compared, in constant time each.
-                decoded.iter().fold(false, |hit, d| hit | bool::from(tag.as_ref().ct_eq(d.bytes())))
+                decoded.iter().fold(false, |hit, d| {
+                    hit | bool::from(tag.as_ref().ct_eq(d.bytes()))
+                })
             })
         } else {
             let message = s.template.render(values);
-            self.keys
-                .iter()
-                .position(|key| decoded.iter().any(|d| key.verify_asymmetric(&message, d.bytes())))
+            self.keys.iter().position(|key| {
+                decoded
+                    .iter()
+                    .any(|d| key.verify_asymmetric(&message, d.bytes()))
+            })
         }
     }
 }
@@ -263,7 +308,12 @@ impl Scheme {
 
     /// Verifies one request: parses the keys, then verifies. For many requests, keep a
     /// [`Verifier`] instead.
-    pub fn verify<S: AsRef<str>>(&self, keys: &[S], req: &Request<'_>, now: UnixTime) -> Result<Verified, crate::Error> {
+    pub fn verify<S: AsRef<str>>(
+        &self,
+        keys: &[S],
+        req: &Request<'_>,
+        now: UnixTime,
+    ) -> Result<Verified, crate::Error> {
         Ok(self.verifier(keys)?.verify(req, now)?)
     }
 }

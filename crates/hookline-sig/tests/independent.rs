@@ -67,19 +67,44 @@ fn every_hmac_preset_matches_python() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3 is needed for this cross-check (the CI script installs it)");
-    child.stdin.take().expect("stdin").write_all(input.to_string().as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("python3 ran");
     assert!(out.status.success(), "python3 failed");
-    let expected: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("json");
 
     let mut checked = 0;
-    for scheme in presets::all().iter().filter(|s| s.can_sign() && s.algorithm().is_symmetric()) {
-        let want = expected.get(scheme.name()).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("no Python model for preset {}", scheme.name()));
-        let b: &[u8] = if scheme.name() == "twilio" { form } else { body };
-        let msg = Message { id: Some(id), timestamp: UnixTime::from_secs(ts), body: b, url: Some(url) };
+    for scheme in presets::all()
+        .iter()
+        .filter(|s| s.can_sign() && s.algorithm().is_symmetric())
+    {
+        let want = expected
+            .get(scheme.name())
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("no Python model for preset {}", scheme.name()));
+        let b: &[u8] = if scheme.name() == "twilio" {
+            form
+        } else {
+            body
+        };
+        let msg = Message {
+            id: Some(id),
+            timestamp: UnixTime::from_secs(ts),
+            body: b,
+            url: Some(url),
+        };
         let headers = scheme.sign(&[secret], &msg).expect("signs");
         let sig_header = scheme.signature().source.header().expect("header");
-        let got = &headers.iter().find(|(k, _)| k == sig_header).expect("signature header").1;
+        let got = &headers
+            .iter()
+            .find(|(k, _)| k == sig_header)
+            .expect("signature header")
+            .1;
         assert_eq!(got, want, "preset {}", scheme.name());
         checked += 1;
     }

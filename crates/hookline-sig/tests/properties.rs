@@ -16,15 +16,26 @@ fn key_pair(scheme: &Scheme, seed: &[u8; 32]) -> (String, String) {
         Algorithm::Ed25519 if scheme.name() == "discord" => (hex::encode(seed), None),
         Algorithm::Ed25519 => (format!("whsk_{}", b64(seed)), None),
         Algorithm::EcdsaP256Sha256 => {
-            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new()).expect("keygen");
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(
+                &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                &SystemRandom::new(),
+            )
+            .expect("keygen");
             (b64(pkcs8.as_ref()), None)
         }
-        _ if scheme.key_format().prefix.as_deref() == Some("whsec_") => (format!("whsec_{}", b64(&seed[..24])), Some(())),
+        _ if scheme.key_format().prefix.as_deref() == Some("whsec_") => {
+            (format!("whsec_{}", b64(&seed[..24])), Some(()))
+        }
         _ => (hex::encode(&seed[..16]), Some(())),
     };
     let verifying = match public {
         Some(()) => private.clone(),
-        None => scheme.signer(&[&private]).expect("signer").public_keys().expect("asymmetric").remove(0),
+        None => scheme
+            .signer(&[&private])
+            .expect("signer")
+            .public_keys()
+            .expect("asymmetric")
+            .remove(0),
     };
     (private, verifying)
 }
@@ -32,8 +43,19 @@ fn key_pair(scheme: &Scheme, seed: &[u8; 32]) -> (String, String) {
 /// A body the scheme can carry: Linear's carries its timestamp, Twilio's is a form.
 fn body_for(scheme: &Scheme, raw: &[u8], ts: UnixTime) -> Vec<u8> {
     match scheme.name() {
-        "linear" => format!(r#"{{"webhookTimestamp":{},"data":"{}"}}"#, ts.millis(), hex::encode(raw)).into_bytes(),
-        "twilio" => raw.iter().enumerate().map(|(i, b)| format!("k{}={}", b % 7, i)).collect::<Vec<_>>().join("&").into_bytes(),
+        "linear" => format!(
+            r#"{{"webhookTimestamp":{},"data":"{}"}}"#,
+            ts.millis(),
+            hex::encode(raw)
+        )
+        .into_bytes(),
+        "twilio" => raw
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("k{}={}", b % 7, i))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes(),
         _ => raw.to_vec(),
     }
 }
@@ -43,18 +65,38 @@ fn signing_presets() -> Vec<&'static Scheme> {
 }
 
 fn sign(scheme: &Scheme, keys: &[&str], body: &[u8], ts: UnixTime) -> Vec<(String, String)> {
-    let msg = Message { id: Some("msg_2Xk9"), timestamp: ts, body, url: Some(URL) };
+    let msg = Message {
+        id: Some("msg_2Xk9"),
+        timestamp: ts,
+        body,
+        url: Some(URL),
+    };
     scheme.sign(keys, &msg).expect("signs")
 }
 
-fn verifies(scheme: &Scheme, keys: &[&str], headers: &[(String, String)], body: &[u8], now: UnixTime) -> Result<usize, String> {
-    let v = scheme.verifier(keys).map_err(|e| e.to_string())?.with_tolerance(Tolerance::unlimited());
-    v.verify(&Request::new(&headers, body).with_url(URL), now).map(|ok| ok.key_index).map_err(|e| e.to_string())
+fn verifies(
+    scheme: &Scheme,
+    keys: &[&str],
+    headers: &[(String, String)],
+    body: &[u8],
+    now: UnixTime,
+) -> Result<usize, String> {
+    let v = scheme
+        .verifier(keys)
+        .map_err(|e| e.to_string())?
+        .with_tolerance(Tolerance::unlimited());
+    v.verify(&Request::new(&headers, body).with_url(URL), now)
+        .map(|ok| ok.key_index)
+        .map_err(|e| e.to_string())
 }
 
 /// Whether the scheme's MAC covers the header `name`.
 fn is_signed(scheme: &Scheme, name: &str) -> bool {
-    let is = |source: Option<&hookline_sig::Source>| source.and_then(|s| s.header()).is_some_and(|h| h.eq_ignore_ascii_case(name));
+    let is = |source: Option<&hookline_sig::Source>| {
+        source
+            .and_then(|s| s.header())
+            .is_some_and(|h| h.eq_ignore_ascii_case(name))
+    };
     is(Some(&scheme.signature().source))
         || (scheme.template().uses(&Part::Id) && is(scheme.id()))
         || (scheme.template().uses(&Part::Timestamp) && is(scheme.timestamp().map(|t| &t.source)))

@@ -24,7 +24,12 @@ fn hookline_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn hookline");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
     child.wait_with_output().expect("hookline ran")
 }
 
@@ -44,7 +49,12 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn verify_args<'a>(scheme: &'a str, secret: &'a str, headers: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+fn verify_args<'a>(
+    scheme: &'a str,
+    secret: &'a str,
+    headers: &[&'a str],
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec!["verify", "--scheme", scheme, "--secret", secret];
     for h in headers {
         args.extend(["-H", h]);
@@ -55,7 +65,15 @@ fn verify_args<'a>(scheme: &'a str, secret: &'a str, headers: &[&'a str], extra:
 
 #[test]
 fn verify_prints_what_was_verified() {
-    let o = hookline(&verify_args("standard", STD_SECRET, &STD_HEADERS, &["--now", "1614265330"]), br#"{"test": 2432232314}"#);
+    let o = hookline(
+        &verify_args(
+            "standard",
+            STD_SECRET,
+            &STD_HEADERS,
+            &["--now", "1614265330"],
+        ),
+        br#"{"test": 2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("verified: scheme standard"));
     assert!(stdout(&o).contains("msg_p5jXN8AQM9LWM0D4loKWxJek"));
@@ -63,31 +81,69 @@ fn verify_prints_what_was_verified() {
 
 #[test]
 fn verify_failure_exits_1_with_a_diagnosis() {
-    let o = hookline(&verify_args("standard", STD_SECRET, &STD_HEADERS, &["--now", "1614265330"]), br#"{"test":2432232314}"#);
+    let o = hookline(
+        &verify_args(
+            "standard",
+            STD_SECRET,
+            &STD_HEADERS,
+            &["--now", "1614265330"],
+        ),
+        br#"{"test":2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("NOT verified"), "{out}");
     assert!(out.contains("json.dumps"), "{out}");
     assert!(out.contains("fix:"), "{out}");
     // A forged signature: the last character changed, as the Standard Webhooks tests do.
-    let forged = ["webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp: 1614265330", "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="];
-    let o = hookline(&verify_args("standard", STD_SECRET, &forged, &["--now", "1614265330"]), br#"{"test": 2432232314}"#);
+    let forged = [
+        "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "webhook-timestamp: 1614265330",
+        "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=",
+    ];
+    let o = hookline(
+        &verify_args("standard", STD_SECRET, &forged, &["--now", "1614265330"]),
+        br#"{"test": 2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]
 fn verify_reports_clock_skew_and_honours_tolerance() {
-    let o = hookline(&verify_args("standard", STD_SECRET, &STD_HEADERS, &["--now", "1614266330"]), br#"{"test": 2432232314}"#);
+    let o = hookline(
+        &verify_args(
+            "standard",
+            STD_SECRET,
+            &STD_HEADERS,
+            &["--now", "1614266330"],
+        ),
+        br#"{"test": 2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("1000s old, 300s allowed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1000s old, 300s allowed"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).contains("signature itself is valid"));
-    let o = hookline(&verify_args("standard", STD_SECRET, &STD_HEADERS, &["--now", "1614266330", "--tolerance", "none"]), br#"{"test": 2432232314}"#);
+    let o = hookline(
+        &verify_args(
+            "standard",
+            STD_SECRET,
+            &STD_HEADERS,
+            &["--now", "1614266330", "--tolerance", "none"],
+        ),
+        br#"{"test": 2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
 fn auto_detects_the_scheme() {
-    let o = hookline(&verify_args("auto", STD_SECRET, &STD_HEADERS, &["--now", "1614265330"]), br#"{"test": 2432232314}"#);
+    let o = hookline(
+        &verify_args("auto", STD_SECRET, &STD_HEADERS, &["--now", "1614265330"]),
+        br#"{"test": 2432232314}"#,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("scheme standard"));
     let o = hookline(&verify_args("auto", "k", &["X-Nothing: 1"], &[]), b"{}");
@@ -97,9 +153,23 @@ fn auto_detects_the_scheme() {
 
 #[test]
 fn sign_reproduces_githubs_documented_vector() {
-    let o = hookline(&["sign", "--scheme", "github", "--secret", "It's a Secret to Everybody", "--id", "d1"], b"Hello, World!");
+    let o = hookline(
+        &[
+            "sign",
+            "--scheme",
+            "github",
+            "--secret",
+            "It's a Secret to Everybody",
+            "--id",
+            "d1",
+        ],
+        b"Hello, World!",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "X-GitHub-Delivery: d1\nX-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n");
+    assert_eq!(
+        stdout(&o),
+        "X-GitHub-Delivery: d1\nX-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n"
+    );
 }
 
 #[test]
@@ -109,12 +179,40 @@ fn sign_then_verify_through_the_cli_with_secret_env() {
     std::fs::write(&body, br#"{"type":"invoice.paid"}"#).expect("write body");
     let body = body.to_str().expect("utf8 path");
     let env = [("HOOK_SECRET", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=")];
-    let o = hookline_env(&["sign", "--scheme", "svix", "--secret-env", "HOOK_SECRET", "--timestamp", "1700000000", "--body-file", body], b"", &env);
+    let o = hookline_env(
+        &[
+            "sign",
+            "--scheme",
+            "svix",
+            "--secret-env",
+            "HOOK_SECRET",
+            "--timestamp",
+            "1700000000",
+            "--body-file",
+            body,
+        ],
+        b"",
+        &env,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 3);
-    assert!(lines[0].starts_with("svix-id: msg_"), "a fresh id: {}", lines[0]);
-    let mut args = vec!["verify", "--scheme", "svix", "--secret-env", "HOOK_SECRET", "--now", "1700000100", "--body-file", body];
+    assert!(
+        lines[0].starts_with("svix-id: msg_"),
+        "a fresh id: {}",
+        lines[0]
+    );
+    let mut args = vec![
+        "verify",
+        "--scheme",
+        "svix",
+        "--secret-env",
+        "HOOK_SECRET",
+        "--now",
+        "1700000100",
+        "--body-file",
+        body,
+    ];
     for l in &lines {
         args.extend(["-H", l.as_str()]);
     }
@@ -124,11 +222,30 @@ fn sign_then_verify_through_the_cli_with_secret_env() {
 
 #[test]
 fn curl_output_is_a_command() {
-    let o = hookline(&["sign", "--scheme", "stripe", "--secret", "whsec_x", "--timestamp", "1700000000", "--curl", "http://127.0.0.1:9/hook"], br#"{"it's":1}"#);
+    let o = hookline(
+        &[
+            "sign",
+            "--scheme",
+            "stripe",
+            "--secret",
+            "whsec_x",
+            "--timestamp",
+            "1700000000",
+            "--curl",
+            "http://127.0.0.1:9/hook",
+        ],
+        br#"{"it's":1}"#,
+    );
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(out.starts_with("curl -sS -X POST 'http://127.0.0.1:9/hook'"), "{out}");
-    assert!(out.contains("-H 'Stripe-Signature: t=1700000000,v1="), "{out}");
+    assert!(
+        out.starts_with("curl -sS -X POST 'http://127.0.0.1:9/hook'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-H 'Stripe-Signature: t=1700000000,v1="),
+        "{out}"
+    );
     assert!(out.contains(r#"--data-binary '{"it'\''s":1}'"#), "{out}");
 }
 
@@ -144,10 +261,36 @@ fn schemes_lists_presets_and_prints_reusable_toml() {
     assert_eq!(o.status.code(), Some(0));
     let dir = temp_dir("schemes");
     let file = dir.join("slack.toml");
-    std::fs::write(&file, stdout(&o).replace("name = \"slack\"", "name = \"my-slack\"")).expect("write");
+    std::fs::write(
+        &file,
+        stdout(&o).replace("name = \"slack\"", "name = \"my-slack\""),
+    )
+    .expect("write");
     let file = file.to_str().expect("utf8 path");
-    let preset = hookline(&["sign", "--scheme", "slack", "--secret", "s", "--timestamp", "1531420618"], b"x");
-    let custom = hookline(&["sign", "--scheme-file", file, "--secret", "s", "--timestamp", "1531420618"], b"x");
+    let preset = hookline(
+        &[
+            "sign",
+            "--scheme",
+            "slack",
+            "--secret",
+            "s",
+            "--timestamp",
+            "1531420618",
+        ],
+        b"x",
+    );
+    let custom = hookline(
+        &[
+            "sign",
+            "--scheme-file",
+            file,
+            "--secret",
+            "s",
+            "--timestamp",
+            "1531420618",
+        ],
+        b"x",
+    );
     assert_eq!(stdout(&preset), stdout(&custom));
 }
 
@@ -157,13 +300,48 @@ fn bad_input_is_one_line_on_stderr_not_a_panic() {
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "name = \"x\"\nalgorithm = \"hmac-md5\"\n").expect("write");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["verify", "--scheme", "nope", "--secret", "k"], "unknown scheme `nope`"),
-        (vec!["verify", "--scheme", "github", "-H", "X-Hub-Signature-256: sha256=00"], "give a secret"),
-        (vec!["verify", "--scheme", "github", "--secret", "k", "-H", "no colon"], "expected `Name: value`"),
-        (vec!["sign", "--scheme", "mailgun", "--secret", "k"], "verify-only"),
-        (vec!["sign", "--scheme", "standard", "--secret", "whsec_!!!"], "not valid base64"),
-        (vec!["sign", "--scheme-file", bad.to_str().expect("utf8")], "hmac-md5"),
-        (vec!["verify", "--scheme", "github", "--secret-env", "HOOKLINE_TEST_UNSET_VAR"], "HOOKLINE_TEST_UNSET_VAR"),
+        (
+            vec!["verify", "--scheme", "nope", "--secret", "k"],
+            "unknown scheme `nope`",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "github",
+                "-H",
+                "X-Hub-Signature-256: sha256=00",
+            ],
+            "give a secret",
+        ),
+        (
+            vec![
+                "verify", "--scheme", "github", "--secret", "k", "-H", "no colon",
+            ],
+            "expected `Name: value`",
+        ),
+        (
+            vec!["sign", "--scheme", "mailgun", "--secret", "k"],
+            "verify-only",
+        ),
+        (
+            vec!["sign", "--scheme", "standard", "--secret", "whsec_!!!"],
+            "not valid base64",
+        ),
+        (
+            vec!["sign", "--scheme-file", bad.to_str().expect("utf8")],
+            "hmac-md5",
+        ),
+        (
+            vec![
+                "verify",
+                "--scheme",
+                "github",
+                "--secret-env",
+                "HOOKLINE_TEST_UNSET_VAR",
+            ],
+            "HOOKLINE_TEST_UNSET_VAR",
+        ),
     ];
     for (args, expected) in cases {
         let o = hookline(&args, b"");
@@ -177,10 +355,23 @@ fn bad_input_is_one_line_on_stderr_not_a_panic() {
 #[test]
 fn splashify_fixture_is_called_out() {
     let body = br#"{"eventType":"Send","mail":{"timestamp":"2026-05-03T12:00:00Z","messageId":"abc","source":"a@b.com","destination":["c@d.com"]},"send":{}}"#;
-    let ok = hookline(&verify_args("splashify", "test-secret", &["X-Splashify-Signature: sha256=74ab878b4a24f3b1c3c783952ec441fea77e9b6c3ac8e90614410f3bd4a31931"], &[]), body);
+    let ok = hookline(
+        &verify_args(
+            "splashify",
+            "test-secret",
+            &[
+                "X-Splashify-Signature: sha256=74ab878b4a24f3b1c3c783952ec441fea77e9b6c3ac8e90614410f3bd4a31931",
+            ],
+            &[],
+        ),
+        body,
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     let documented = "X-Splashify-Signature: sha256=2bd8e57e00000000000000000000000000000000000000000000000000d7e8f";
-    let o = hookline(&verify_args("splashify", "test-secret", &[documented], &[]), body);
+    let o = hookline(
+        &verify_args("splashify", "test-secret", &[documented], &[]),
+        body,
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("fixture is wrong"), "{}", stdout(&o));
 }

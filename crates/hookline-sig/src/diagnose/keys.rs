@@ -7,7 +7,11 @@ use crate::scheme::Scheme;
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let s = cx.scheme;
     for (i, key) in cx.keys.iter().enumerate() {
-        let which = if cx.keys.len() > 1 { format!("Secret #{} ", i + 1) } else { "The secret ".into() };
+        let which = if cx.keys.len() > 1 {
+            format!("Secret #{} ", i + 1)
+        } else {
+            "The secret ".into()
+        };
         let trimmed = key.trim();
         if trimmed != key && cx.verifies(s, &[trimmed.to_owned()], &cx.req) {
             out.push(Finding {
@@ -35,7 +39,11 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         if let Err(e) = s.key.decode(key) {
             out.push(Finding {
                 kind: FindingKind::SecretEncoding,
-                message: format!("{which}cannot be used with scheme `{}`: {e}. It expects {}.", s.name, describe(&s.key)),
+                message: format!(
+                    "{which}cannot be used with scheme `{}`: {e}. It expects {}.",
+                    s.name,
+                    describe(&s.key)
+                ),
                 fix: fix_for(s).into(),
             });
         }
@@ -49,34 +57,59 @@ fn alternative_formats(s: &Scheme, key: &str) -> Vec<(KeyFormat, String)> {
     match s.key.encoding {
         KeyEncoding::Base64 => {
             out.push((utf8, "its text is used as the key as it is, instead of base64-decoding the part after the prefix".into()));
-            if let Some(p) = &s.key.prefix {
-                if key.starts_with(p.as_str()) {
-                    out.push((
-                        KeyFormat { encoding: KeyEncoding::Utf8, prefix: Some(p.clone()) },
-                        format!("the text after `{p}` is used as the key without base64-decoding it"),
-                    ));
-                }
+            if let Some(p) = &s.key.prefix
+                && key.starts_with(p.as_str())
+            {
+                out.push((
+                    KeyFormat {
+                        encoding: KeyEncoding::Utf8,
+                        prefix: Some(p.clone()),
+                    },
+                    format!("the text after `{p}` is used as the key without base64-decoding it"),
+                ));
             }
         }
         KeyEncoding::Utf8 => {
             if let Some(rest) = key.strip_prefix("whsec_") {
                 out.push((
-                    KeyFormat { encoding: KeyEncoding::Base64, prefix: Some("whsec_".into()) },
-                    "the part after `whsec_` is base64-decoded (Standard Webhooks' convention)".into(),
+                    KeyFormat {
+                        encoding: KeyEncoding::Base64,
+                        prefix: Some("whsec_".into()),
+                    },
+                    "the part after `whsec_` is base64-decoded (Standard Webhooks' convention)"
+                        .into(),
                 ));
                 if !rest.is_empty() {
                     out.push((
-                        KeyFormat { encoding: KeyEncoding::Utf8, prefix: Some("whsec_".into()) },
+                        KeyFormat {
+                            encoding: KeyEncoding::Utf8,
+                            prefix: Some("whsec_".into()),
+                        },
                         "the `whsec_` prefix is left out of the key".into(),
                     ));
                 }
             } else {
-                out.push((KeyFormat { encoding: KeyEncoding::Base64, prefix: None }, "it is base64-decoded first".into()));
-                out.push((KeyFormat { encoding: KeyEncoding::Hex, prefix: None }, "it is hex-decoded first".into()));
+                out.push((
+                    KeyFormat {
+                        encoding: KeyEncoding::Base64,
+                        prefix: None,
+                    },
+                    "it is base64-decoded first".into(),
+                ));
+                out.push((
+                    KeyFormat {
+                        encoding: KeyEncoding::Hex,
+                        prefix: None,
+                    },
+                    "it is hex-decoded first".into(),
+                ));
             }
         }
         KeyEncoding::Hex => {
-            out.push((utf8, "its text is used as the key as it is, instead of hex-decoding it".into()));
+            out.push((
+                utf8,
+                "its text is used as the key as it is, instead of hex-decoding it".into(),
+            ));
         }
     }
     out
@@ -94,8 +127,12 @@ fn describe(f: &KeyFormat) -> String {
 
 fn fix_for(s: &Scheme) -> &'static str {
     match s.key.encoding {
-        KeyEncoding::Base64 => "If you control the sender, make it decode the secret the same way (the Standard Webhooks and Svix libraries do); if you don't, declare a custom scheme with key.encoding = \"utf8\".",
-        _ => "If you control the sender, make it use the secret's text as the key; if you don't, declare a custom scheme with the key encoding it uses.",
+        KeyEncoding::Base64 => {
+            "If you control the sender, make it decode the secret the same way (the Standard Webhooks and Svix libraries do); if you don't, declare a custom scheme with key.encoding = \"utf8\"."
+        }
+        _ => {
+            "If you control the sender, make it use the secret's text as the key; if you don't, declare a custom scheme with the key encoding it uses."
+        }
     }
 }
 
@@ -117,7 +154,10 @@ pub(super) fn api_key_hint(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         ("sk-", "an API key"),
     ];
     for key in cx.keys {
-        if let Some((_, what)) = API_KEY_PREFIXES.iter().find(|(p, _)| key.trim().starts_with(p)) {
+        if let Some((_, what)) = API_KEY_PREFIXES
+            .iter()
+            .find(|(p, _)| key.trim().starts_with(p))
+        {
             out.push(Finding {
                 kind: FindingKind::SecretLooksLikeApiKey,
                 message: format!("A key given looks like {what}, not a webhook signing secret."),

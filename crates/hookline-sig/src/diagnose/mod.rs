@@ -110,9 +110,19 @@ pub enum FindingKind {
 }
 
 /// Verifies `req` and, when it fails, finds out why. See the module docs.
-pub fn diagnose<S: AsRef<str>>(scheme: &Scheme, keys: &[S], req: &Request<'_>, now: UnixTime) -> Diagnosis {
+pub fn diagnose<S: AsRef<str>>(
+    scheme: &Scheme,
+    keys: &[S],
+    req: &Request<'_>,
+    now: UnixTime,
+) -> Diagnosis {
     let keys: Vec<String> = keys.iter().map(|k| k.as_ref().to_owned()).collect();
-    let cx = Cx { scheme, keys: &keys, req: *req, now };
+    let cx = Cx {
+        scheme,
+        keys: &keys,
+        req: *req,
+        now,
+    };
     let outcome = match Verifier::new(scheme, &keys) {
         Ok(v) => v.verify(req, now),
         // A key that does not parse: verify with the ones that do, and let the key checks
@@ -124,7 +134,11 @@ pub fn diagnose<S: AsRef<str>>(scheme: &Scheme, keys: &[S], req: &Request<'_>, n
         Ok(v) => cautions(scheme, v, &mut findings),
         Err(e) => cx.explain(e, &mut findings),
     }
-    Diagnosis { scheme: scheme.name.clone(), outcome, findings }
+    Diagnosis {
+        scheme: scheme.name.clone(),
+        outcome,
+        findings,
+    }
 }
 
 /// What every check needs.
@@ -138,10 +152,22 @@ pub(crate) struct Cx<'a> {
 impl Cx<'_> {
     /// Verifies with each key alone (so one unparsable key does not hide the others), with
     /// `tolerance` overriding the window when given.
-    fn verify_each(&self, scheme: &Scheme, keys: &[String], req: &Request<'_>, now: UnixTime, tolerance: Option<Tolerance>) -> Result<Verified, VerifyError> {
-        let mut last = VerifyError::NoMatch { signatures: 0, keys: keys.len() };
+    fn verify_each(
+        &self,
+        scheme: &Scheme,
+        keys: &[String],
+        req: &Request<'_>,
+        now: UnixTime,
+        tolerance: Option<Tolerance>,
+    ) -> Result<Verified, VerifyError> {
+        let mut last = VerifyError::NoMatch {
+            signatures: 0,
+            keys: keys.len(),
+        };
         for k in keys {
-            let Ok(mut v) = Verifier::new(scheme, std::slice::from_ref(k)) else { continue };
+            let Ok(mut v) = Verifier::new(scheme, std::slice::from_ref(k)) else {
+                continue;
+            };
             if let Some(t) = tolerance {
                 v = v.with_tolerance(t);
             }
@@ -156,7 +182,8 @@ impl Cx<'_> {
     /// Whether the request verifies as changed, ignoring the replay window (clock problems
     /// are reported on their own).
     pub(crate) fn verifies(&self, scheme: &Scheme, keys: &[String], req: &Request<'_>) -> bool {
-        self.verify_each(scheme, keys, req, self.now, Some(Tolerance::unlimited())).is_ok()
+        self.verify_each(scheme, keys, req, self.now, Some(Tolerance::unlimited()))
+            .is_ok()
     }
 
     /// The same request with another body.
@@ -187,7 +214,10 @@ impl Cx<'_> {
         if out.len() > before {
             return;
         }
-        if matches!(error, VerifyError::NoMatch { .. } | VerifyError::BodyHashMismatch(_)) {
+        if matches!(
+            error,
+            VerifyError::NoMatch { .. } | VerifyError::BodyHashMismatch(_)
+        ) {
             keys::api_key_hint(self, out);
             out.push(Finding {
                 kind: FindingKind::WrongKeyOrBody,
@@ -209,8 +239,15 @@ impl Cx<'_> {
     /// The headers may belong to another scheme, with or without a matching signature.
     fn other_schemes(&self, out: &mut Vec<Finding>) {
         let s = self.scheme;
-        let own_header_present = s.signature.source.header().is_some_and(|h| self.req.headers.get(h).is_some());
-        for other in detect(self.req.headers, self.req.body).into_iter().filter(|o| o.name != s.name) {
+        let own_header_present = s
+            .signature
+            .source
+            .header()
+            .is_some_and(|h| self.req.headers.get(h).is_some());
+        for other in detect(self.req.headers, self.req.body)
+            .into_iter()
+            .filter(|o| o.name != s.name)
+        {
             if self.verifies(other, self.keys, &self.req) {
                 out.push(Finding {
                     kind: FindingKind::OtherScheme,
@@ -237,7 +274,10 @@ impl Cx<'_> {
             return;
         }
         for (variant, what) in url_guesses(url) {
-            let req = Request { url: Some(&variant), ..self.req };
+            let req = Request {
+                url: Some(&variant),
+                ..self.req
+            };
             if self.verifies(self.scheme, self.keys, &req) {
                 out.push(Finding {
                     kind: FindingKind::UrlChanged,
@@ -259,9 +299,22 @@ impl Cx<'_> {
         }
         let has_id = s.id.is_some();
         let has_ts = s.timestamp.is_some();
-        for text in ["{body}", "{timestamp}.{body}", "{timestamp}{body}", "{timestamp}:{body}", "v0:{timestamp}:{body}", "{id}.{timestamp}.{body}", "{id}{timestamp}{body}"] {
-            let Ok(t) = Template::parse(text) else { continue };
-            if t == s.template || (t.uses(&Part::Id) && !has_id) || (t.uses(&Part::Timestamp) && !has_ts) {
+        for text in [
+            "{body}",
+            "{timestamp}.{body}",
+            "{timestamp}{body}",
+            "{timestamp}:{body}",
+            "v0:{timestamp}:{body}",
+            "{id}.{timestamp}.{body}",
+            "{id}{timestamp}{body}",
+        ] {
+            let Ok(t) = Template::parse(text) else {
+                continue;
+            };
+            if t == s.template
+                || (t.uses(&Part::Id) && !has_id)
+                || (t.uses(&Part::Timestamp) && !has_ts)
+            {
                 continue;
             }
             let mut other = s.clone();
@@ -285,29 +338,49 @@ impl Cx<'_> {
 pub(crate) fn algorithms(s: &Scheme) -> Vec<crate::key::Algorithm> {
     use crate::key::Algorithm::*;
     let mut v = vec![s.algorithm];
-    v.extend([HmacSha256, HmacSha1, HmacSha512].into_iter().filter(|a| *a != s.algorithm));
+    v.extend(
+        [HmacSha256, HmacSha1, HmacSha512]
+            .into_iter()
+            .filter(|a| *a != s.algorithm),
+    );
     v
 }
 
 fn timestamp_finding(s: &Scheme, error: &VerifyError, mac_ok: bool, cx: &Cx<'_>) -> Finding {
     let (how, size) = match error {
-        VerifyError::TimestampTooOld { age, tolerance } => (format!("{}s old, {}s allowed", age.as_secs(), tolerance.as_secs()), age.as_secs()),
-        VerifyError::TimestampTooNew { ahead, tolerance } => (format!("{}s in the future, {}s allowed", ahead.as_secs(), tolerance.as_secs()), ahead.as_secs()),
+        VerifyError::TimestampTooOld { age, tolerance } => (
+            format!("{}s old, {}s allowed", age.as_secs(), tolerance.as_secs()),
+            age.as_secs(),
+        ),
+        VerifyError::TimestampTooNew { ahead, tolerance } => (
+            format!(
+                "{}s in the future, {}s allowed",
+                ahead.as_secs(),
+                tolerance.as_secs()
+            ),
+            ahead.as_secs(),
+        ),
         _ => (String::new(), 0),
     };
     // Seconds read as milliseconds or the reverse give skews of decades.
-    if size > 20 * 365 * 86_400 {
-        if let Some(spec) = &s.timestamp {
-            let raw = match &spec.source {
-                Source::Header(h) => cx.req.headers.get(h).map(str::to_owned),
-                _ => None,
-            };
-            return Finding {
-                kind: FindingKind::TimestampUnit,
-                message: format!("The timestamp{} is {how}: off by decades, so it is almost certainly in the wrong unit (milliseconds for seconds, or the reverse), not a clock problem.", raw.map(|r| format!(" `{r}`")).unwrap_or_default()),
-                fix: format!("The sender must write the timestamp as {}.", crate::verify::format_name(spec.format)),
-            };
-        }
+    if size > 20 * 365 * 86_400
+        && let Some(spec) = &s.timestamp
+    {
+        let raw = match &spec.source {
+            Source::Header(h) => cx.req.headers.get(h).map(str::to_owned),
+            _ => None,
+        };
+        return Finding {
+            kind: FindingKind::TimestampUnit,
+            message: format!(
+                "The timestamp{} is {how}: off by decades, so it is almost certainly in the wrong unit (milliseconds for seconds, or the reverse), not a clock problem.",
+                raw.map(|r| format!(" `{r}`")).unwrap_or_default()
+            ),
+            fix: format!(
+                "The sender must write the timestamp as {}.",
+                crate::verify::format_name(spec.format)
+            ),
+        };
     }
     let signature = if mac_ok {
         "The signature itself is valid: only the time is wrong."
@@ -346,16 +419,29 @@ fn cautions(s: &Scheme, v: &Verified, out: &mut Vec<Finding>) {
 fn url_guesses(url: &str) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     if let Some(rest) = url.strip_prefix("http://") {
-        out.push((format!("https://{rest}"), "TLS was terminated by a proxy (https became http)"));
+        out.push((
+            format!("https://{rest}"),
+            "TLS was terminated by a proxy (https became http)",
+        ));
     } else if let Some(rest) = url.strip_prefix("https://") {
-        out.push((format!("http://{rest}"), "the scheme differs (http was signed)"));
+        out.push((
+            format!("http://{rest}"),
+            "the scheme differs (http was signed)",
+        ));
     }
     for v in crate::request::url_variants(url, true).into_iter().skip(1) {
         out.push((v.into_owned(), "a proxy added or removed the port"));
     }
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let toggled = base.strip_suffix('/').map_or_else(|| format!("{base}/"), str::to_owned);
-    out.push((query.map_or_else(|| toggled.clone(), |q| format!("{toggled}?{q}")), "the trailing slash differs"));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let toggled = base
+        .strip_suffix('/')
+        .map_or_else(|| format!("{base}/"), str::to_owned);
+    out.push((
+        query.map_or_else(|| toggled.clone(), |q| format!("{toggled}?{q}")),
+        "the trailing slash differs",
+    ));
     if query.is_some() {
         out.push((base.to_owned(), "the query string was dropped or added"));
     }

@@ -44,7 +44,14 @@ pub(crate) struct Preset(Scheme);
 impl Preset {
     /// An HMAC-SHA256 scheme whose secret is the text's own bytes, with the signature in
     /// `header`: the most common shape, which the other builders adjust.
-    pub(crate) fn new(name: &str, description: &str, header: &str, format: SignatureFormat, encoding: Encoding, signed: &str) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        description: &str,
+        header: &str,
+        format: SignatureFormat,
+        encoding: Encoding,
+        signed: &str,
+    ) -> Self {
         Preset(Scheme {
             name: name.into(),
             description: description.into(),
@@ -54,7 +61,10 @@ impl Preset {
             template: Template::parse(signed).unwrap_or_else(|e| panic!("preset {name}: {e}")),
             key: KeyFormat::utf8(),
             signing_key: None,
-            signature: SignatureSpec { source: Source::Header(header.into()), format },
+            signature: SignatureSpec {
+                source: Source::Header(header.into()),
+                format,
+            },
             id: None,
             timestamp: None,
             event_type: None,
@@ -68,11 +78,17 @@ impl Preset {
         self
     }
     pub(crate) fn key(mut self, encoding: KeyEncoding, prefix: Option<&str>) -> Self {
-        self.0.key = KeyFormat { encoding, prefix: prefix.map(Into::into) };
+        self.0.key = KeyFormat {
+            encoding,
+            prefix: prefix.map(Into::into),
+        };
         self
     }
     pub(crate) fn signing_key(mut self, encoding: KeyEncoding, prefix: Option<&str>) -> Self {
-        self.0.signing_key = Some(KeyFormat { encoding, prefix: prefix.map(Into::into) });
+        self.0.signing_key = Some(KeyFormat {
+            encoding,
+            prefix: prefix.map(Into::into),
+        });
         self
     }
     pub(crate) fn id(mut self, source: Source) -> Self {
@@ -83,8 +99,17 @@ impl Preset {
         self.0.event_type = Some(source);
         self
     }
-    pub(crate) fn timestamp(mut self, source: Source, format: TimestampFormat, tolerance: Tolerance) -> Self {
-        self.0.timestamp = Some(TimestampSpec { source, format, tolerance });
+    pub(crate) fn timestamp(
+        mut self,
+        source: Source,
+        format: TimestampFormat,
+        tolerance: Tolerance,
+    ) -> Self {
+        self.0.timestamp = Some(TimestampSpec {
+            source,
+            format,
+            tolerance,
+        });
         self
     }
     pub(crate) fn signature_in_body(mut self, pointer: &str) -> Self {
@@ -112,13 +137,20 @@ pub(crate) fn param(key: &str) -> Source {
     Source::SignatureParam(key.into())
 }
 pub(crate) fn single(prefix: &str) -> SignatureFormat {
-    SignatureFormat::Single { prefix: prefix.into() }
+    SignatureFormat::Single {
+        prefix: prefix.into(),
+    }
 }
 pub(crate) fn list(version: &str) -> SignatureFormat {
-    SignatureFormat::List { version: version.into() }
+    SignatureFormat::List {
+        version: version.into(),
+    }
 }
 pub(crate) fn pairs(separator: char, key: &str) -> SignatureFormat {
-    SignatureFormat::Pairs { separator, key: key.into() }
+    SignatureFormat::Pairs {
+        separator,
+        key: key.into(),
+    }
 }
 
 #[cfg(test)]
@@ -137,9 +169,29 @@ mod tests {
             assert_eq!(&Scheme::try_from(def).expect("round trip"), s);
         }
         for name in [
-            "standard", "standard-v1a", "svix", "stripe", "github", "github-sha1", "slack", "shopify", "twilio",
-            "paddle", "zoom", "discord", "square", "linear", "twitch", "typeform", "sendgrid", "mailgun",
-            "spectrum", "spine", "wasphere", "spaces", "splashify",
+            "standard",
+            "standard-v1a",
+            "svix",
+            "stripe",
+            "github",
+            "github-sha1",
+            "slack",
+            "shopify",
+            "twilio",
+            "paddle",
+            "zoom",
+            "discord",
+            "square",
+            "linear",
+            "twitch",
+            "typeform",
+            "sendgrid",
+            "mailgun",
+            "spectrum",
+            "spine",
+            "wasphere",
+            "spaces",
+            "splashify",
         ] {
             assert!(by_name(name).is_some(), "missing preset {name}");
         }

@@ -23,7 +23,9 @@ impl KeyArgs {
     pub(crate) fn collect(&self) -> anyhow::Result<Vec<String>> {
         let mut keys = self.secrets.clone();
         for name in &self.secret_envs {
-            let value = std::env::var(name).with_context(|| format!("--secret-env {name}: the environment variable is not set"))?;
+            let value = std::env::var(name).with_context(|| {
+                format!("--secret-env {name}: the environment variable is not set")
+            })?;
             keys.push(value);
         }
         if keys.is_empty() {
@@ -37,16 +39,27 @@ impl KeyArgs {
 pub(crate) fn load_scheme(name: Option<&str>, file: Option<&Path>) -> anyhow::Result<Scheme> {
     match (name, file) {
         (_, Some(path)) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("--scheme-file {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--scheme-file {}", path.display()))?;
             let def: SchemeDef = if path.extension().is_some_and(|e| e == "json") {
-                serde_json::from_str(&text).with_context(|| format!("--scheme-file {}", path.display()))?
+                serde_json::from_str(&text)
+                    .with_context(|| format!("--scheme-file {}", path.display()))?
             } else {
-                toml::from_str(&text).map_err(|e| anyhow::anyhow!("--scheme-file {}: {}", path.display(), e.to_string().trim_end()))?
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--scheme-file {}: {}",
+                        path.display(),
+                        e.to_string().trim_end()
+                    )
+                })?
             };
             Ok(Scheme::try_from(def)?)
         }
         (Some(name), None) => presets::by_name(name).cloned().with_context(|| {
-            format!("unknown scheme `{name}` (known: {}; or give --scheme-file)", presets::names().join(", "))
+            format!(
+                "unknown scheme `{name}` (known: {}; or give --scheme-file)",
+                presets::names().join(", ")
+            )
         }),
         (None, None) => bail!("give --scheme NAME or --scheme-file FILE"),
     }
@@ -55,10 +68,14 @@ pub(crate) fn load_scheme(name: Option<&str>, file: Option<&Path>) -> anyhow::Re
 /// The body from a file, or from standard input.
 pub(crate) fn read_body(file: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
     match file {
-        Some(p) if p.as_os_str() != "-" => std::fs::read(p).with_context(|| format!("--body-file {}", p.display())),
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::read(p).with_context(|| format!("--body-file {}", p.display()))
+        }
         _ => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).context("reading the body from standard input")?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading the body from standard input")?;
             Ok(buf)
         }
     }
@@ -71,7 +88,9 @@ pub(crate) fn time_or_now(secs: Option<i64>) -> UnixTime {
 
 /// Parses `Name: value`.
 pub(crate) fn parse_header(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text.split_once(':').ok_or_else(|| format!("expected `Name: value`, got {text:?}"))?;
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected `Name: value`, got {text:?}"))?;
     let name = name.trim();
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(format!("bad header name {name:?}"));

@@ -43,8 +43,8 @@ enum Command {
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Sign(a) => sign::run(a),
-        Command::Verify(a) => verify::run(a),
+        Command::Sign(a) => sign::run(&a),
+        Command::Verify(a) => verify::run(&a),
         Command::Schemes(a) => schemes::run(&a),
     }
 }

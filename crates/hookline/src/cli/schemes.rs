@@ -25,9 +25,18 @@ pub(crate) fn run(a: &SchemesArgs) -> anyhow::Result<ExitCode> {
             let width = all.iter().map(|s| s.name().len()).max().unwrap_or(0);
             for s in all {
                 let headers = s.header_names();
-                let where_ = if headers.is_empty() { "signature in the body".to_owned() } else { headers.join(", ") };
+                let where_ = if headers.is_empty() {
+                    "signature in the body".to_owned()
+                } else {
+                    headers.join(", ")
+                };
                 let sign = if s.can_sign() { "" } else { " [verify only]" };
-                say!("{:width$}  {}{sign}\n{:width$}  headers: {where_}", s.name(), s.description(), "");
+                say!(
+                    "{:width$}  {}{sign}\n{:width$}  headers: {where_}",
+                    s.name(),
+                    s.description(),
+                    ""
+                );
             }
         }
     }

@@ -37,10 +37,14 @@ pub(crate) struct SignArgs {
     curl: Option<String>,
 }
 
-pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
     let scheme = input::load_scheme(a.scheme.as_deref(), a.scheme_file.as_deref())?;
     if !scheme.can_sign() {
-        bail!("scheme `{}` is verify-only: {}", scheme.name(), scheme.description());
+        bail!(
+            "scheme `{}` is verify-only: {}",
+            scheme.name(),
+            scheme.description()
+        );
     }
     let keys = a.keys.collect()?;
     let body = input::read_body(a.body_file.as_ref())?;
@@ -50,7 +54,12 @@ pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let url = a.url.as_deref().or(a.curl.as_deref());
-    let msg = Message { id: id.as_deref(), timestamp: input::time_or_now(a.timestamp), body: &body, url };
+    let msg = Message {
+        id: id.as_deref(),
+        timestamp: input::time_or_now(a.timestamp),
+        body: &body,
+        url,
+    };
     let headers = scheme.sign(&keys, &msg)?;
     match &a.curl {
         None => {
@@ -62,11 +71,16 @@ pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
             let mut cmd = format!("curl -sS -X POST {}", shell_quote(target));
             cmd.push_str(" \\\n  -H 'content-type: application/json'");
             for (name, value) in headers {
-                cmd.push_str(&format!(" \\\n  -H {}", shell_quote(&format!("{name}: {value}"))));
+                cmd.push_str(&format!(
+                    " \\\n  -H {}",
+                    shell_quote(&format!("{name}: {value}"))
+                ));
             }
             let data = match &a.body_file {
                 Some(p) if p.as_os_str() != "-" => format!("@{}", p.display()),
-                _ => String::from_utf8(body).map_err(|_| anyhow::anyhow!("--curl needs --body-file for a body that is not UTF-8"))?,
+                _ => String::from_utf8(body).map_err(|_| {
+                    anyhow::anyhow!("--curl needs --body-file for a body that is not UTF-8")
+                })?,
             };
             cmd.push_str(&format!(" \\\n  --data-binary {}", shell_quote(&data)));
             say!("{cmd}");
@@ -79,7 +93,9 @@ pub(crate) fn run(a: SignArgs) -> anyhow::Result<ExitCode> {
 fn fresh_id() -> anyhow::Result<String> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut bytes = [0u8; 16];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
     let mut n = u128::from_be_bytes(bytes);
     let mut out = String::from("msg_");
     for _ in 0..22 {

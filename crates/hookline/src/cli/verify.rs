@@ -40,10 +40,12 @@ fn parse_tolerance(text: &str) -> Result<Tolerance, String> {
     if text.eq_ignore_ascii_case("none") {
         return Ok(Tolerance::unlimited());
     }
-    text.parse().map(Tolerance::symmetric).map_err(|_| format!("expected whole seconds or `none`, got {text:?}"))
+    text.parse()
+        .map(Tolerance::symmetric)
+        .map_err(|_| format!("expected whole seconds or `none`, got {text:?}"))
 }
 
-pub(crate) fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let keys = a.keys.collect()?;
     let body = input::read_body(a.body_file.as_ref())?;
     let now = input::time_or_now(a.now);
@@ -51,17 +53,26 @@ pub(crate) fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     if let Some(url) = &a.url {
         req = req.with_url(url);
     }
-    let candidates: Vec<Scheme> = if a.scheme.as_deref() == Some("auto") && a.scheme_file.is_none() {
+    let candidates: Vec<Scheme> = if a.scheme.as_deref() == Some("auto") && a.scheme_file.is_none()
+    {
         let found: Vec<Scheme> = detect(&a.headers, &body).into_iter().cloned().collect();
         if found.is_empty() {
-            bail!("--scheme auto: no known scheme's signature header is present (see `hookline schemes`); name the scheme with --scheme");
+            bail!(
+                "--scheme auto: no known scheme's signature header is present (see `hookline schemes`); name the scheme with --scheme"
+            );
         }
         found
     } else {
-        vec![input::load_scheme(a.scheme.as_deref(), a.scheme_file.as_deref())?]
+        vec![input::load_scheme(
+            a.scheme.as_deref(),
+            a.scheme_file.as_deref(),
+        )?]
     };
     let candidates: Vec<Scheme> = match a.tolerance {
-        Some(t) => candidates.into_iter().map(|s| s.with_tolerance(t)).collect(),
+        Some(t) => candidates
+            .into_iter()
+            .map(|s| s.with_tolerance(t))
+            .collect(),
         None => candidates,
     };
 
@@ -74,7 +85,9 @@ pub(crate) fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         first.get_or_insert(d);
     }
-    let Some(d) = first else { bail!("no scheme to verify with") };
+    let Some(d) = first else {
+        bail!("no scheme to verify with")
+    };
     print_failure(&d, candidates.len())?;
     Ok(ExitCode::from(1))
 }
@@ -94,8 +107,16 @@ fn print_fields(v: &Verified) -> anyhow::Result<()> {
         say!("  id:          {id}");
     }
     if let Some(t) = v.timestamp {
-        let signed = if v.timestamp_signed { "signed" } else { "NOT covered by the signature" };
-        say!("  timestamp:   {} ({}, {signed})", t.secs(), hookline_sig::TimestampFormat::Rfc3339.format(UnixTime::from_secs(t.secs())));
+        let signed = if v.timestamp_signed {
+            "signed"
+        } else {
+            "NOT covered by the signature"
+        };
+        say!(
+            "  timestamp:   {} ({}, {signed})",
+            t.secs(),
+            hookline_sig::TimestampFormat::Rfc3339.format(UnixTime::from_secs(t.secs()))
+        );
     }
     if let Some(e) = &v.event_type {
         say!("  event type:  {e}");
@@ -106,7 +127,11 @@ fn print_fields(v: &Verified) -> anyhow::Result<()> {
 
 fn print_failure(d: &Diagnosis, tried: usize) -> anyhow::Result<()> {
     let Err(e) = &d.outcome else { return Ok(()) };
-    let also = if tried > 1 { format!(" (and {} other detected scheme(s))", tried - 1) } else { String::new() };
+    let also = if tried > 1 {
+        format!(" (and {} other detected scheme(s))", tried - 1)
+    } else {
+        String::new()
+    };
     say!("NOT verified: scheme {}{also}: {e}", d.scheme);
     if d.findings.is_empty() {
         return Ok(());
