@@ -96,22 +96,23 @@ impl Signer {
             body: msg.body,
             ..Values::default()
         };
-        if s.template.uses(&Part::Url) {
-            let url = msg
-                .url
-                .ok_or_else(|| SignError::MissingUrl(s.name.clone()))?;
-            values.url = url;
-            let digest_in_url = s
-                .url
+        let digest_in_url = |url: &str| {
+            s.url
                 .body_hash_param
                 .as_ref()
-                .is_some_and(|p| request::query_param(url, p).is_some());
-            if s.template.uses(&Part::Form) && !digest_in_url {
-                values.form = template::sorted_form(msg.body);
-            }
-        } else if s.template.uses(&Part::Form) {
-            values.form = template::sorted_form(msg.body);
+                .is_some_and(|p| request::query_param(url, p).is_some())
+        };
+        if s.template.uses(&Part::Url) {
+            values.url = msg
+                .url
+                .ok_or_else(|| SignError::MissingUrl(s.name.clone()))?;
         }
+        let form = if s.template.uses(&Part::Form) && !digest_in_url(values.url) {
+            template::sorted_form(msg.body)
+        } else {
+            Vec::new()
+        };
+        values.form = &form;
 
         let count = if signature::carries_several(&s.signature.format) {
             self.keys.len()

@@ -189,22 +189,37 @@ impl Verifier {
             body: req.body,
             ..Values::default()
         };
-        if s.template.uses(&Part::Url) {
+        // Form parameters (Twilio): sorted, and, when a name repeats with the same value,
+        // also with the repeats dropped. twilio-python signs every value; twilio-node and
+        // twilio-php drop identical repeats. Both come from the holder of the key.
+        let form = match req.url {
+            Some(url) if s.template.uses(&Part::Url) => self.form_params(req, url)?,
+            _ if s.template.uses(&Part::Form) => template::sorted_form(req.body),
+            _ => Vec::new(),
+        };
+        let mut deduped = form.clone();
+        deduped.dedup();
+        let forms: &[&[(String, String)]] = if deduped.len() == form.len() {
+            &[&form]
+        } else {
+            &[&form, &deduped]
+        };
+        let no_url = [Cow::Borrowed("")];
+        let url_variants;
+        let urls: &[Cow<'_, str>] = if s.template.uses(&Part::Url) {
             let url = req.url.ok_or(VerifyError::MissingUrl)?;
-            values.form = self.form_params(req, url)?;
-            let urls = request::url_variants(url, s.url.port_variants);
-            for url in &urls {
-                values.url = url;
+            url_variants = request::url_variants(url, s.url.port_variants);
+            &url_variants
+        } else {
+            &no_url
+        };
+        for url in urls {
+            values.url = url;
+            for form in forms {
+                values.form = form;
                 if let Some(i) = self.match_key(&values, &decoded) {
                     return Ok(i);
                 }
-            }
-        } else {
-            if s.template.uses(&Part::Form) {
-                values.form = template::sorted_form(req.body);
-            }
-            if let Some(i) = self.match_key(&values, &decoded) {
-                return Ok(i);
             }
         }
         Err(VerifyError::NoMatch {
