@@ -24,9 +24,9 @@ pub fn detect(headers: &dyn Headers, body: &[u8]) -> Vec<&'static Scheme> {
 fn score(s: &Scheme, headers: &dyn Headers, body: &[u8]) -> Option<usize> {
     match &s.signature.source {
         Source::Header(name) => {
-            let value = headers.get(name)?;
+            let value = headers.get_key(name)?;
             let parsed = signature::parse(&s.signature.format, value);
-            let layout_fits = !parsed.signatures.is_empty();
+            let layout_fits = parsed.signatures().next().is_some();
             if !layout_fits && matches!(s.signature.format, SignatureFormat::List { .. }) {
                 return None;
             }

@@ -57,6 +57,38 @@ pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// Hex (either case) into `out`; `None` if invalid or longer than `out`. Table-driven: this
+/// runs on every verification.
+pub(crate) fn decode_hex_into(text: &str, out: &mut [u8]) -> Option<usize> {
+    const fn table() -> [u8; 256] {
+        let mut t = [0xff; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    }
+    static HEX: [u8; 256] = table();
+    let bytes = text.as_bytes();
+    if bytes.len() % 2 != 0 || bytes.len() / 2 > out.len() {
+        return None;
+    }
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        bad |= (hi | lo) & 0xf0;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (bad == 0).then_some(bytes.len() / 2)
+}
+
 /// Standard base64, padded or not, into `out`; `None` if invalid or longer than `out`.
 pub(crate) fn decode_base64_into(text: &str, out: &mut [u8]) -> Option<usize> {
     if text.len() / 4 * 3 > out.len() + 2 {
@@ -78,6 +110,12 @@ mod tests {
         assert_eq!(Encoding::Hex.encode(&[0xab, 0xcd]), "abcd");
         assert_eq!(Encoding::Hex.decode("abc"), None);
         assert_eq!(Encoding::Hex.decode("zz"), None);
+        let mut out = [0u8; 4];
+        assert_eq!(decode_hex_into("00fFa9", &mut out), Some(3));
+        assert_eq!(out[..3], [0x00, 0xff, 0xa9]);
+        for bad in ["0", "0g", "g0", "0 ", "000000000000"] {
+            assert_eq!(decode_hex_into(bad, &mut out), None, "{bad:?}");
+        }
     }
 
     #[test]

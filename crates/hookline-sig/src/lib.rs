@@ -34,7 +34,7 @@ pub use detect::detect;
 pub use diagnose::{Diagnosis, Finding, FindingKind, diagnose};
 pub use encoding::Encoding;
 pub use error::{SignError, VerifyError};
-pub use headers::Headers;
+pub use headers::{HeaderKey, Headers};
 pub use key::{Algorithm, KeyEncoding, KeyError, KeyFormat, SigningKey, VerifyingKey};
 pub use request::Request;
 pub use scheme::{Scheme, SchemeDef, SchemeError, SignatureFormat, Source};

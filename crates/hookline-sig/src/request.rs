@@ -83,7 +83,7 @@ pub(crate) fn read<'r>(
     params: &Parsed<'r>,
 ) -> Result<Option<Cow<'r, str>>, VerifyError> {
     Ok(match source {
-        Source::Header(name) => req.headers.get(name).map(Cow::Borrowed),
+        Source::Header(name) => req.headers.get_key(name).map(Cow::Borrowed),
         Source::SignatureParam(key) => params.param(key).map(Cow::Borrowed),
         Source::BodyField(pointer) => json.field(pointer)?.map(Cow::Owned),
     })
@@ -113,7 +113,7 @@ pub(crate) fn require<'r>(
 
 pub(crate) fn missing(source: &Source, signature_header: &str) -> VerifyError {
     match source {
-        Source::Header(name) => VerifyError::MissingHeader(name.clone()),
+        Source::Header(name) => VerifyError::MissingHeader(name.to_string()),
         Source::BodyField(pointer) => VerifyError::MissingBodyField(pointer.clone()),
         Source::SignatureParam(param) => VerifyError::MissingParam {
             header: signature_header.to_owned(),

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::Encoding;
+use crate::headers::HeaderKey;
 use crate::key::{Algorithm, KeyFormat};
 use crate::template::{Part, Template};
 use crate::time::{TimestampFormat, Tolerance};
@@ -16,7 +17,7 @@ use crate::time::{TimestampFormat, Tolerance};
 #[non_exhaustive]
 pub enum Source {
     /// A header, by name (case-insensitive).
-    Header(String),
+    Header(HeaderKey),
     /// A field of the JSON body, as a JSON pointer (`/signature/token`). Read only after the
     /// MAC has been checked, except where the signature itself lives in the body.
     BodyField(String),
@@ -280,7 +281,7 @@ impl TryFrom<SourceDef> for Source {
     type Error = String;
     fn try_from(d: SourceDef) -> Result<Self, String> {
         match (d.header, d.body_field, d.param) {
-            (Some(h), None, None) if !h.is_empty() => Ok(Source::Header(h)),
+            (Some(h), None, None) if !h.is_empty() => Ok(Source::Header(HeaderKey::new(h))),
             (None, Some(p), None) if p.starts_with('/') => Ok(Source::BodyField(p)),
             (None, Some(p), None) => Err(format!(
                 "body_field {p:?} must be a JSON pointer such as \"/data/id\""
@@ -295,7 +296,7 @@ impl From<Source> for SourceDef {
     fn from(s: Source) -> Self {
         match s {
             Source::Header(h) => SourceDef {
-                header: Some(h),
+                header: Some(h.to_string()),
                 ..Default::default()
             },
             Source::BodyField(p) => SourceDef {
@@ -461,7 +462,7 @@ impl Scheme {
 impl From<Scheme> for SchemeDef {
     fn from(s: Scheme) -> Self {
         let (header, body_field) = match s.signature.source {
-            Source::Header(h) => (Some(h), None),
+            Source::Header(h) => (Some(h.to_string()), None),
             Source::BodyField(p) => (None, Some(p)),
             Source::SignatureParam(_) => (None, None),
         };

@@ -131,7 +131,9 @@ impl Signer {
             (s.timestamp.as_ref().map(|t| &t.source), ts_text.as_deref()),
         ] {
             match (source, value) {
-                (Some(Source::Header(name)), Some(v)) => headers.push((name.clone(), v.to_owned())),
+                (Some(Source::Header(name)), Some(v)) => {
+                    headers.push((name.to_string(), v.to_owned()))
+                }
                 (Some(Source::SignatureParam(key)), Some(v)) => params.push((key.as_str(), v)),
                 _ => {}
             }

@@ -2,57 +2,107 @@
 
 use crate::scheme::SignatureFormat;
 
-/// A signature value taken apart: the encoded signatures it carries and, for `pairs`, the
-/// other items (such as Stripe's `t=`).
-#[derive(Debug, Default, PartialEq, Eq)]
+/// A signature value, read in place: the encoded signatures it carries and, for `pairs`, the
+/// other items (such as Stripe's `t=`). Nothing is copied or collected: verification is a
+/// hot path, and a header is read once or twice.
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Parsed<'a> {
-    pub(crate) signatures: Vec<&'a str>,
-    pub(crate) params: Vec<(&'a str, &'a str)>,
+    format: Option<&'a SignatureFormat>,
+    value: &'a str,
+}
+
+/// Takes a value apart. Nothing here can fail: a value with no usable signature yields no
+/// signatures, and the caller says what was expected.
+pub(crate) fn parse<'a>(format: &'a SignatureFormat, value: &'a str) -> Parsed<'a> {
+    Parsed {
+        format: Some(format),
+        value,
+    }
 }
 
 impl<'a> Parsed<'a> {
+    /// The encoded signatures, in order.
+    pub(crate) fn signatures(&self) -> Items<'a> {
+        Items {
+            parsed: *self,
+            rest: Some(self.value),
+            want_signatures: true,
+        }
+    }
+
+    /// The `key=value` items that are not signatures (`pairs` only).
+    pub(crate) fn params(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        Items {
+            parsed: *self,
+            rest: Some(self.value),
+            want_signatures: false,
+        }
+        .filter_map(|item| item.split_once('='))
+    }
+
     pub(crate) fn param(&self, key: &str) -> Option<&'a str> {
-        self.params.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.params().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 
-/// Takes a value apart. Nothing here can fail: a value with no usable signature yields an
-/// empty list, and the caller says what was expected.
-pub(crate) fn parse<'a>(format: &SignatureFormat, value: &'a str) -> Parsed<'a> {
-    let mut out = Parsed::default();
-    match format {
-        SignatureFormat::Single { prefix } => {
-            if let Some(sig) = value.strip_prefix(prefix.as_str())
-                && !sig.is_empty()
-            {
-                out.signatures.push(sig);
-            }
-        }
-        SignatureFormat::List { version } => {
-            for entry in value.split(' ').filter(|e| !e.is_empty()) {
-                if let Some((v, sig)) = entry.split_once(',')
-                    && v == version
-                    && !sig.is_empty()
-                {
-                    out.signatures.push(sig);
+/// Walks the value: signatures, or (for `pairs`) the other items.
+pub(crate) struct Items<'a> {
+    parsed: Parsed<'a>,
+    rest: Option<&'a str>,
+    want_signatures: bool,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let format = self.parsed.format?;
+        loop {
+            let rest = self.rest?;
+            let sep = match format {
+                SignatureFormat::Single { .. } => None,
+                SignatureFormat::List { .. } => Some(' '),
+                SignatureFormat::Pairs { separator, .. } => Some(*separator),
+            };
+            // The item separator is searched with memchr (items are tens of bytes); the
+            // `=` or `,` inside an item, which comes within a few bytes, byte by byte.
+            let (item, tail) = match sep.and_then(|c| rest.split_once(c)) {
+                Some((item, tail)) => (item, Some(tail)),
+                None => (rest, None),
+            };
+            self.rest = tail;
+            let found = match format {
+                SignatureFormat::Single { prefix } if self.want_signatures => {
+                    item.strip_prefix(prefix.as_str())
                 }
-            }
-        }
-        SignatureFormat::Pairs { separator, key } => {
-            for item in value.split(*separator).map(str::trim) {
-                if let Some((k, v)) = item.split_once('=') {
-                    if k == key {
-                        if !v.is_empty() {
-                            out.signatures.push(v);
-                        }
-                    } else {
-                        out.params.push((k, v));
+                SignatureFormat::List { version } if self.want_signatures => split_once(item, ',')
+                    .filter(|(v, _)| v == version)
+                    .map(|(_, sig)| sig),
+                SignatureFormat::Single { .. } | SignatureFormat::List { .. } => return None,
+                SignatureFormat::Pairs { key, .. } => {
+                    let item = item.trim_ascii();
+                    match split_once(item, '=') {
+                        Some((k, v)) if k == key => self.want_signatures.then_some(v),
+                        _ => (!self.want_signatures).then_some(item),
                     }
                 }
+            };
+            if let Some(found) = found.filter(|f| !f.is_empty()) {
+                return Some(found);
             }
         }
     }
-    out
+}
+
+/// `str::split_once` for a one-byte separator, without the general char searcher: these
+/// values are short, and this runs on every verification.
+fn split_once(s: &str, sep: char) -> Option<(&str, &str)> {
+    if !sep.is_ascii() {
+        return s.split_once(sep);
+    }
+    // An ASCII byte is always a char boundary, so both slices are valid.
+    let i = s.bytes().position(|b| b == sep as u8)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// Writes a value carrying `signatures` (already encoded) and `params` (written first).
@@ -112,8 +162,9 @@ mod tests {
 
     #[test]
     fn pairs_collect_every_signature_and_keep_params() {
-        let p = parse(&pairs(), "t=12,v1=aa,v0=zz, v1=bb,junk");
-        assert_eq!(p.signatures, ["aa", "bb"]);
+        let f = pairs();
+        let p = parse(&f, "t=12,v1=aa,v0=zz, v1=bb,junk");
+        assert_eq!(p.signatures().collect::<Vec<_>>(), ["aa", "bb"]);
         assert_eq!(p.param("t"), Some("12"));
         assert_eq!(p.param("v0"), Some("zz"));
         assert_eq!(
@@ -128,7 +179,7 @@ mod tests {
             version: "v1".into(),
         };
         let p = parse(&f, "v1a,xx  v1,aa v2,cc v1,bb broken");
-        assert_eq!(p.signatures, ["aa", "bb"]);
+        assert_eq!(p.signatures().collect::<Vec<_>>(), ["aa", "bb"]);
         assert_eq!(write(&f, &["aa".into(), "bb".into()], &[]), "v1,aa v1,bb");
     }
 
@@ -137,8 +188,11 @@ mod tests {
         let f = SignatureFormat::Single {
             prefix: "sha256=".into(),
         };
-        assert_eq!(parse(&f, "sha256=ab").signatures, ["ab"]);
-        assert!(parse(&f, "ab").signatures.is_empty());
-        assert!(parse(&f, "sha256=").signatures.is_empty());
+        assert_eq!(
+            parse(&f, "sha256=ab").signatures().collect::<Vec<_>>(),
+            ["ab"]
+        );
+        assert!(parse(&f, "ab").signatures().next().is_none());
+        assert!(parse(&f, "sha256=").signatures().next().is_none());
     }
 }

@@ -98,11 +98,22 @@ impl TimestampFormat {
 /// spaces, no underscores), at most 19 digits. A lenient parser would let two different
 /// header values stand for one timestamp.
 fn parse_decimal(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    text.parse().ok()
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        let d = i64::from(b.wrapping_sub(b'0'));
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(if negative { -n } else { n })
 }
 
 /// The replay window: how far a timestamp may lie in the past and in the future.

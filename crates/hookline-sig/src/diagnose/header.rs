@@ -82,8 +82,7 @@ fn algorithm_check(cx: &Cx<'_>, name: &str, value: &str, out: &mut Vec<Finding>)
     let s = cx.scheme;
     let parsed = signature::parse(&s.signature.format, value);
     let Some(len) = parsed
-        .signatures
-        .iter()
+        .signatures()
         .find_map(|sig| s.encoding.decode(sig))
         .map(|d| d.len())
     else {
@@ -252,17 +251,17 @@ fn reencode(
     let parsed = signature::parse(format, value);
     let mut changed = false;
     let sigs: Vec<String> = parsed
-        .signatures
-        .iter()
+        .signatures()
         .map(|s| match f(s) {
-            Some(n) if n != *s => {
+            Some(n) if n != s => {
                 changed = true;
                 n
             }
-            _ => (*s).to_owned(),
+            _ => s.to_owned(),
         })
         .collect();
-    changed.then(|| signature::write(format, &sigs, &parsed.params))
+    let params: Vec<(&str, &str)> = parsed.params().collect();
+    changed.then(|| signature::write(format, &sigs, &params))
 }
 
 /// `sha1=abc` → `abc`; `v1,abc` → `abc`: the part after a short `word=` or `word,` prefix.

@@ -11,6 +11,7 @@ mod wide;
 use std::sync::OnceLock;
 
 use crate::encoding::Encoding;
+use crate::headers::HeaderKey;
 use crate::key::{Algorithm, KeyEncoding, KeyFormat};
 use crate::scheme::{Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec, UrlRules};
 use crate::template::Template;
@@ -62,7 +63,7 @@ impl Preset {
             key: KeyFormat::utf8(),
             signing_key: None,
             signature: SignatureSpec {
-                source: Source::Header(header.into()),
+                source: Source::Header(HeaderKey::new(header)),
                 format,
             },
             id: None,
@@ -128,7 +129,7 @@ impl Preset {
 
 /// Shorthands for the sources and layouts presets use.
 pub(crate) fn header(name: &str) -> Source {
-    Source::Header(name.into())
+    Source::Header(HeaderKey::new(name))
 }
 pub(crate) fn body_field(pointer: &str) -> Source {
     Source::BodyField(pointer.into())
