@@ -77,7 +77,7 @@ pub(crate) fn decode_hex_into(text: &str, out: &mut [u8]) -> Option<usize> {
     }
     static HEX: [u8; 256] = table();
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 || bytes.len() / 2 > out.len() {
+    if !bytes.len().is_multiple_of(2) || bytes.len() / 2 > out.len() {
         return None;
     }
     let mut bad = 0u8;
