@@ -35,6 +35,28 @@ impl KeyArgs {
     }
 }
 
+/// Which scheme: a preset by name, or a custom one from a file.
+#[derive(Debug, Args)]
+pub(crate) struct SchemeArgs {
+    /// A built-in scheme (see `hookline schemes`); for `verify`, also `auto`: detect it from
+    /// the headers.
+    #[arg(long = "scheme", required_unless_present = "scheme_file")]
+    name: Option<String>,
+    /// A custom scheme, in TOML (or JSON with a .json name).
+    #[arg(long, value_name = "FILE")]
+    scheme_file: Option<PathBuf>,
+}
+
+impl SchemeArgs {
+    pub(crate) fn is_auto(&self) -> bool {
+        self.name.as_deref() == Some("auto") && self.scheme_file.is_none()
+    }
+
+    pub(crate) fn load(&self) -> anyhow::Result<Scheme> {
+        load_scheme(self.name.as_deref(), self.scheme_file.as_deref())
+    }
+}
+
 /// A preset by name, or a custom scheme from a TOML (or JSON) file.
 pub(crate) fn load_scheme(name: Option<&str>, file: Option<&Path>) -> anyhow::Result<Scheme> {
     match (name, file) {

@@ -8,16 +8,12 @@ use clap::Args;
 use hookline_sig::{Message, Source};
 use ring::rand::{SecureRandom as _, SystemRandom};
 
-use super::input::{self, KeyArgs};
+use super::input::{self, KeyArgs, SchemeArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
-    /// A built-in scheme (see `hookline schemes`).
-    #[arg(long, required_unless_present = "scheme_file")]
-    scheme: Option<String>,
-    /// A custom scheme, in TOML (or JSON with a .json name).
-    #[arg(long, value_name = "FILE")]
-    scheme_file: Option<PathBuf>,
+    #[command(flatten)]
+    scheme: SchemeArgs,
     #[command(flatten)]
     keys: KeyArgs,
     /// The message id (default: a fresh `msg_…` where the scheme has ids).
@@ -38,7 +34,7 @@ pub(crate) struct SignArgs {
 }
 
 pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
-    let scheme = input::load_scheme(a.scheme.as_deref(), a.scheme_file.as_deref())?;
+    let scheme = a.scheme.load()?;
     if !scheme.can_sign() {
         bail!(
             "scheme `{}` is verify-only: {}",

@@ -7,16 +7,12 @@ use anyhow::bail;
 use clap::Args;
 use hookline_sig::{Diagnosis, Request, Scheme, Tolerance, UnixTime, Verified, detect, diagnose};
 
-use super::input::{self, KeyArgs};
+use super::input::{self, KeyArgs, SchemeArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// A built-in scheme, or `auto` to detect it from the headers.
-    #[arg(long, required_unless_present = "scheme_file")]
-    scheme: Option<String>,
-    /// A custom scheme, in TOML (or JSON with a .json name).
-    #[arg(long, value_name = "FILE")]
-    scheme_file: Option<PathBuf>,
+    #[command(flatten)]
+    scheme: SchemeArgs,
     #[command(flatten)]
     keys: KeyArgs,
     /// A received header, `Name: value`. Repeat for each.
@@ -53,8 +49,7 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     if let Some(url) = &a.url {
         req = req.with_url(url);
     }
-    let candidates: Vec<Scheme> = if a.scheme.as_deref() == Some("auto") && a.scheme_file.is_none()
-    {
+    let candidates: Vec<Scheme> = if a.scheme.is_auto() {
         let found: Vec<Scheme> = detect(&a.headers, &body).into_iter().cloned().collect();
         if found.is_empty() {
             bail!(
@@ -63,10 +58,7 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         found
     } else {
-        vec![input::load_scheme(
-            a.scheme.as_deref(),
-            a.scheme_file.as_deref(),
-        )?]
+        vec![a.scheme.load()?]
     };
     let candidates: Vec<Scheme> = match a.tolerance {
         Some(t) => candidates
