@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod input;
 mod schemes;
+mod serve;
 mod sign;
 mod verify;
 
@@ -39,6 +40,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// List the built-in schemes, or show one as the TOML a custom scheme is written in.
     Schemes(schemes::SchemesArgs),
+    /// Run the server: the Svix-compatible management API on embedded SQLite.
+    Serve(serve::ServeArgs),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -46,5 +49,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sign(a) => sign::run(&a),
         Command::Verify(a) => verify::run(&a),
         Command::Schemes(a) => schemes::run(&a),
+        Command::Serve(a) => serve::run(&a),
     }
 }

@@ -1,0 +1,59 @@
+//! `/api/v1/auth/app-portal-access/{app_id}`: a token limited to one application.
+
+use axum::Json;
+use axum::extract::{Path, State};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Auth, parse_json};
+use super::types::{AppPortalAccessIn, AppPortalAccessOut, ApplicationIn, check_uid};
+use super::{AppState, app};
+use crate::crypto::token_hash;
+use crate::ids::{new_id, random_token};
+use crate::store::Token;
+
+/// Issues an app-portal token (admin only). With `application`, creates the application
+/// first when it does not exist, as Svix does.
+pub(super) async fn app_portal_access(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<AppPortalAccessOut>> {
+    auth.require_admin()?;
+    // The body is optional here: an empty one means all defaults.
+    let input: AppPortalAccessIn = if body.iter().all(u8::is_ascii_whitespace) {
+        AppPortalAccessIn::default()
+    } else {
+        parse_json(&body)?
+    };
+    let application = match state.store.app(&app_id).await? {
+        Some(a) => a,
+        None => match input.application {
+            Some(new) => {
+                app::check(&new, "body.application")?;
+                check_uid("path.app_id", &app_id)?;
+                let uid = new.uid.clone().or(Some(app_id));
+                let a = app::new_app(ApplicationIn { uid, ..new }, crate::now_millis());
+                state.store.create_app(&a).await?;
+                a
+            }
+            None => return Err(ApiError::NotFound("application")),
+        },
+    };
+    let expiry = i64::from(input.expiry.unwrap_or(7 * 24 * 3600));
+    let now = crate::now_millis();
+    let token = format!("appsk_{}", random_token(32));
+    let record = Token {
+        id: new_id("tok"),
+        app_id: Some(application.id),
+        expires_at: Some(now + expiry * 1000),
+    };
+    state
+        .store
+        .create_token(&record, &token_hash(&token), now)
+        .await?;
+    Ok(Json(AppPortalAccessOut {
+        url: format!("{}/app-portal#key={token}", state.public_url),
+        token,
+    }))
+}

@@ -1,0 +1,559 @@
+//! `/api/v1/app/{app_id}/endpoint`: endpoints, their secrets, headers, stats and recovery.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hookline_sig::{Algorithm, Scheme, presets};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Auth, Body, Params};
+use super::types::{
+    EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn, EndpointIn, EndpointOut,
+    EndpointPatch, EndpointSecretOut, EndpointSecretRotateIn, EndpointStats, EventExampleIn,
+    ListResponse, MessageOut, RecoverIn, RecoverOut, check_list, check_metadata, check_throttle,
+    check_uid, check_url, format_date, parse_date,
+};
+use super::{AppState, app, list_response, message, page};
+use crate::ids::{new_id, random_token};
+use crate::store::{Application, Endpoint, Order, PreviousSecret};
+
+/// The scheme endpoints are signed with unless they choose another (Svix's headers).
+pub(super) const DEFAULT_SCHEME: &str = "svix";
+
+/// Header names a delivery sets itself, or that proxies own: not settable per endpoint.
+const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "host",
+    "connection",
+    "transfer-encoding",
+    "user-agent",
+];
+
+/// Header names whose values are credentials: stored, sent, never shown back.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+];
+
+pub(super) fn out(e: Endpoint) -> EndpointOut {
+    EndpointOut {
+        id: e.id,
+        uid: e.uid,
+        url: e.url,
+        description: e.description,
+        disabled: e.disabled,
+        filter_types: e.event_types.clone(),
+        event_types: e.event_types,
+        channels: e.channels,
+        throttle_rate: e.throttle_rate,
+        metadata: e.metadata,
+        signature_scheme: e.signature_scheme,
+        tolerance_hint: e.tolerance_hint,
+        created_at: format_date(e.created_at),
+        updated_at: format_date(e.updated_at),
+    }
+}
+
+/// A preset Hookline can send with.
+fn sending_scheme(name: &str) -> ApiResult<&'static Scheme> {
+    presets::by_name(name)
+        .filter(|s| s.can_sign())
+        .ok_or_else(|| {
+            let names: Vec<&str> = presets::all()
+                .iter()
+                .filter(|s| s.can_sign())
+                .map(Scheme::name)
+                .collect();
+            ApiError::invalid(
+                "body.signatureScheme",
+                format!(
+                    "unknown or verify-only scheme {name:?}; one of: {}",
+                    names.join(", ")
+                ),
+            )
+        })
+}
+
+/// A fresh secret in the form the scheme signs with.
+fn new_secret(scheme: &Scheme) -> ApiResult<String> {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let seed = || {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(random_token(32))
+            .unwrap_or_default()
+    };
+    Ok(match scheme.algorithm() {
+        Algorithm::Ed25519 if scheme.name() == "discord" => hex::encode(seed()),
+        Algorithm::Ed25519 => format!("whsk_{}", b64(&seed())),
+        Algorithm::EcdsaP256Sha256 => {
+            let rng = ring::rand::SystemRandom::new();
+            let doc = ring::signature::EcdsaKeyPair::generate_pkcs8(
+                &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                &rng,
+            )
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("key generation failed")))?;
+            b64(doc.as_ref())
+        }
+        _ => format!("whsec_{}", b64(&seed()[..24])),
+    })
+}
+
+/// The secret must be usable by the scheme; Svix's own format for base64-keyed schemes.
+fn check_secret(loc: &str, scheme: &Scheme, secret: &str) -> ApiResult<()> {
+    let base64_keyed = scheme.key_format().prefix.as_deref() == Some("whsec_");
+    if base64_keyed {
+        let body = secret.strip_prefix("whsec_").unwrap_or(secret);
+        let ok = (32..=100).contains(&body.len())
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if !ok {
+            return Err(ApiError::invalid(
+                loc,
+                "expected `whsec_` followed by 32 to 100 base64 characters",
+            ));
+        }
+    } else if scheme.algorithm().is_symmetric() && !(16..=256).contains(&secret.len()) {
+        return Err(ApiError::invalid(loc, "expected 16 to 256 characters"));
+    }
+    scheme.signer(&[secret]).map(drop).map_err(|e| {
+        ApiError::invalid(
+            loc,
+            format!("not usable with scheme {}: {e}", scheme.name()),
+        )
+    })
+}
+
+/// What `GET secret` shows: the secret, or for an asymmetric scheme the public key.
+fn shown_secret(scheme: &Scheme, secret: &str) -> ApiResult<String> {
+    if scheme.algorithm().is_symmetric() {
+        return Ok(secret.to_owned());
+    }
+    scheme
+        .signer(&[secret])
+        .ok()
+        .and_then(|s| s.public_keys())
+        .and_then(|mut k| k.pop())
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored key does not parse")))
+}
+
+fn check_headers(loc: &str, headers: &BTreeMap<String, String>) -> ApiResult<()> {
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let valid_name = axum::http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        let valid_value = axum::http::HeaderValue::from_str(value).is_ok();
+        if !valid_name || !valid_value {
+            return Err(ApiError::invalid(
+                &format!("{loc}.{name}"),
+                "not a valid HTTP header name and value",
+            ));
+        }
+        let signature_header = presets::all().iter().any(|s| {
+            s.header_names()
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+        });
+        if RESERVED_HEADERS.contains(&lower.as_str()) || signature_header {
+            return Err(ApiError::invalid(
+                &format!("{loc}.{name}"),
+                "this header is set by the delivery itself",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_input(input: &EndpointIn) -> ApiResult<()> {
+    check_url("body.url", &input.url)?;
+    if let Some(uid) = &input.uid {
+        check_uid("body.uid", uid)?;
+    }
+    check_throttle("body.throttleRate", input.throttle_rate)?;
+    check_metadata("body.metadata", &input.metadata)?;
+    if let Some(types) = &input.event_types {
+        check_list("body.eventTypes", types)?;
+    }
+    if let Some(ch) = &input.channels {
+        check_list("body.channels", ch)?;
+    }
+    Ok(())
+}
+
+/// The endpoint `id_or_uid` of an application this token may see.
+pub(super) async fn find(
+    state: &AppState,
+    auth: &Auth,
+    app_id: &str,
+    id_or_uid: &str,
+) -> ApiResult<(Application, Endpoint)> {
+    let app = app::find(state, auth, app_id).await?;
+    let ep = state
+        .store
+        .endpoint(&app.id, id_or_uid)
+        .await?
+        .ok_or(ApiError::NotFound("endpoint"))?;
+    Ok((app, ep))
+}
+
+pub(super) async fn list_endpoints(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<ListResponse<EndpointOut>>> {
+    let app = app::find(&state, &auth, &app_id).await?;
+    let page = page(&params, Order::Ascending)?;
+    let rows = state.store.list_endpoints(&app.id, &page).await?;
+    Ok(Json(list_response(&page, rows, |e| e.id.clone(), out)))
+}
+
+pub(super) async fn create_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    Body(input): Body<EndpointIn>,
+) -> ApiResult<(StatusCode, Json<EndpointOut>)> {
+    let app = app::find(&state, &auth, &app_id).await?;
+    check_input(&input)?;
+    let scheme = sending_scheme(input.signature_scheme.as_deref().unwrap_or(DEFAULT_SCHEME))?;
+    let secret = match input.secret {
+        Some(s) => {
+            check_secret("body.secret", scheme, &s)?;
+            s
+        }
+        None => new_secret(scheme)?,
+    };
+    let headers = input.headers.unwrap_or_default();
+    check_headers("body.headers", &headers)?;
+    let now = crate::now_millis();
+    let ep = Endpoint {
+        id: new_id("ep"),
+        app_id: app.id,
+        uid: input.uid,
+        url: input.url,
+        description: input.description,
+        disabled: input.disabled,
+        event_types: input.event_types,
+        channels: input.channels,
+        metadata: input.metadata,
+        throttle_rate: input.throttle_rate,
+        headers,
+        secret,
+        previous_secrets: Vec::new(),
+        signature_scheme: scheme.name().to_owned(),
+        tolerance_hint: input.tolerance_hint,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.create_endpoint(&ep).await?;
+    Ok((StatusCode::CREATED, Json(out(ep))))
+}
+
+pub(super) async fn get_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+) -> ApiResult<Json<EndpointOut>> {
+    Ok(Json(out(find(&state, &auth, &app_id, &ep_id).await?.1)))
+}
+
+/// PUT: replaces the endpoint's settings (not its secret or headers), or creates it (201).
+pub(super) async fn update_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<EndpointIn>,
+) -> ApiResult<(StatusCode, Json<EndpointOut>)> {
+    let app = app::find(&state, &auth, &app_id).await?;
+    let Some(mut ep) = state.store.endpoint(&app.id, &ep_id).await? else {
+        check_uid("path.endpoint_id", &ep_id)?;
+        let uid = input.uid.clone().or(Some(ep_id));
+        return create_endpoint(
+            State(state),
+            auth,
+            Path(app_id),
+            Body(EndpointIn { uid, ..input }),
+        )
+        .await;
+    };
+    check_input(&input)?;
+    if let Some(name) = &input.signature_scheme {
+        let scheme = sending_scheme(name)?;
+        check_secret("body.signatureScheme", scheme, &ep.secret)?;
+        ep.signature_scheme = scheme.name().to_owned();
+    }
+    ep.url = input.url;
+    ep.description = input.description;
+    ep.uid = input.uid;
+    ep.disabled = input.disabled;
+    ep.event_types = input.event_types;
+    ep.channels = input.channels;
+    ep.throttle_rate = input.throttle_rate;
+    ep.metadata = input.metadata;
+    ep.tolerance_hint = input.tolerance_hint;
+    ep.updated_at = crate::now_millis();
+    state.store.update_endpoint(&ep).await?;
+    Ok((StatusCode::OK, Json(out(ep))))
+}
+
+pub(super) async fn patch_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(patch): Body<EndpointPatch>,
+) -> ApiResult<Json<EndpointOut>> {
+    let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    if let Some(url) = patch.url.as_value() {
+        check_url("body.url", url)?;
+    }
+    if let Some(uid) = patch.uid.as_value() {
+        check_uid("body.uid", uid)?;
+    }
+    check_throttle("body.throttleRate", patch.throttle_rate.as_value().copied())?;
+    if let Some(m) = patch.metadata.as_value() {
+        check_metadata("body.metadata", m)?;
+    }
+    if let Some(t) = patch.event_types.as_value() {
+        check_list("body.eventTypes", t)?;
+    }
+    if let Some(c) = patch.channels.as_value() {
+        check_list("body.channels", c)?;
+    }
+    if let Some(name) = patch.signature_scheme.as_value() {
+        let scheme = sending_scheme(name)?;
+        check_secret("body.signatureScheme", scheme, &ep.secret)?;
+        ep.signature_scheme = scheme.name().to_owned();
+    }
+    patch.url.apply(&mut ep.url);
+    patch.description.apply(&mut ep.description);
+    patch.uid.apply_nullable(&mut ep.uid);
+    patch.disabled.apply(&mut ep.disabled);
+    patch.event_types.apply_nullable(&mut ep.event_types);
+    patch.channels.apply_nullable(&mut ep.channels);
+    patch.throttle_rate.apply_nullable(&mut ep.throttle_rate);
+    patch.metadata.apply(&mut ep.metadata);
+    patch.tolerance_hint.apply_nullable(&mut ep.tolerance_hint);
+    ep.updated_at = crate::now_millis();
+    state.store.update_endpoint(&ep).await?;
+    Ok(Json(out(ep)))
+}
+
+pub(super) async fn delete_endpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (app, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    state.store.delete_endpoint(&app.id, &ep.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn get_secret(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+) -> ApiResult<Json<EndpointSecretOut>> {
+    let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    let scheme = sending_scheme(&ep.signature_scheme)?;
+    Ok(Json(EndpointSecretOut {
+        key: shown_secret(scheme, &ep.secret)?,
+    }))
+}
+
+/// Makes `key` (or a fresh secret) current; the old one keeps signing for the grace period.
+/// Answers with the new secret as JSON, as today's SDKs expect.
+pub(super) async fn rotate_secret(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<EndpointSecretRotateIn>,
+) -> ApiResult<Json<EndpointSecretOut>> {
+    let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    let scheme = sending_scheme(&ep.signature_scheme)?;
+    let grace = input.grace_period_seconds.unwrap_or(86_400);
+    if grace > 604_800 {
+        return Err(ApiError::invalid(
+            "body.gracePeriodSeconds",
+            "at most 604800 (7 days)",
+        ));
+    }
+    let secret = match input.key {
+        Some(k) => {
+            check_secret("body.key", scheme, &k)?;
+            k
+        }
+        None => new_secret(scheme)?,
+    };
+    let now = crate::now_millis();
+    ep.previous_secrets.retain(|p| p.expires_at > now);
+    if grace > 0 {
+        ep.previous_secrets.push(PreviousSecret {
+            key: std::mem::take(&mut ep.secret),
+            expires_at: now + i64::from(grace) * 1000,
+        });
+    }
+    ep.secret = secret;
+    ep.updated_at = now;
+    state.store.update_endpoint(&ep).await?;
+    Ok(Json(EndpointSecretOut {
+        key: shown_secret(scheme, &ep.secret)?,
+    }))
+}
+
+fn headers_out(headers: &BTreeMap<String, String>) -> EndpointHeadersOut {
+    let sensitive = |name: &str| SENSITIVE_HEADERS.contains(&name.to_ascii_lowercase().as_str());
+    EndpointHeadersOut {
+        headers: headers
+            .iter()
+            .filter(|(k, _)| !sensitive(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sensitive: headers.keys().filter(|k| sensitive(k)).cloned().collect(),
+    }
+}
+
+pub(super) async fn get_headers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+) -> ApiResult<Json<EndpointHeadersOut>> {
+    let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    Ok(Json(headers_out(&ep.headers)))
+}
+
+pub(super) async fn update_headers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<EndpointHeadersIn>,
+) -> ApiResult<StatusCode> {
+    let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    check_headers("body.headers", &input.headers)?;
+    ep.headers = input.headers;
+    ep.updated_at = crate::now_millis();
+    state.store.update_endpoint(&ep).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn patch_headers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<EndpointHeadersPatchIn>,
+) -> ApiResult<StatusCode> {
+    let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    for (name, value) in input.headers {
+        match value {
+            Some(v) => {
+                check_headers("body.headers", &BTreeMap::from([(name.clone(), v.clone())]))?;
+                ep.headers.insert(name, v);
+            }
+            None => {
+                ep.headers.remove(&name);
+            }
+        }
+    }
+    ep.updated_at = crate::now_millis();
+    state.store.update_endpoint(&ep).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn endpoint_stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Json<EndpointStats>> {
+    let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    let s = state
+        .store
+        .endpoint_stats(&ep.id, params.date("since")?, params.date("until")?)
+        .await?;
+    Ok(Json(EndpointStats {
+        success: s.success,
+        pending: s.pending,
+        sending: s.sending,
+        fail: s.fail,
+        canceled: 0,
+    }))
+}
+
+/// Re-schedules every failed delivery to this endpoint of messages created since `since`.
+pub(super) async fn recover(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<RecoverIn>,
+) -> ApiResult<(StatusCode, Json<RecoverOut>)> {
+    let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    let since = parse_date("body.since", &input.since)?;
+    let until = input
+        .until
+        .as_deref()
+        .map(|u| parse_date("body.until", u))
+        .transpose()?;
+    let now = crate::now_millis();
+    let n = state
+        .store
+        .recover_failed(&ep.id, since, until, now)
+        .await?;
+    tracing::info!(endpoint = %ep.id, requeued = n, "recover");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RecoverOut {
+            id: new_id("qtask"),
+            status: "finished".into(),
+            task: "endpoint.recover".into(),
+            updated_at: format_date(now),
+        }),
+    ))
+}
+
+/// Sends an example of `eventType` to this endpoint only: the event type's schema example
+/// when it has one, else a small placeholder.
+pub(super) async fn send_example(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, ep_id)): Path<(String, String)>,
+    Body(input): Body<EventExampleIn>,
+) -> ApiResult<Json<MessageOut>> {
+    let (app, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    check_uid("body.eventType", &input.event_type)?;
+    let et = state
+        .store
+        .event_type(&input.event_type)
+        .await?
+        .ok_or(ApiError::NotFound("event type"))?;
+    let example = et
+        .schemas
+        .as_ref()
+        .and_then(|s| s.as_object())
+        .and_then(|versions| {
+            versions
+                .values()
+                .find_map(|schema| schema.get("examples")?.as_array()?.first().cloned())
+        });
+    let payload =
+        example.unwrap_or_else(|| serde_json::json!({ "eventType": et.name, "example": true }));
+    let msg = message::store_message(
+        &state,
+        &app,
+        None,
+        et.name,
+        payload,
+        None,
+        90 * 24,
+        Some(vec![ep.id]),
+    )
+    .await?;
+    Ok(Json(message::out(msg, true)))
+}

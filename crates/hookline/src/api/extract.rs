@@ -1,0 +1,206 @@
+//! Request extractors: the bearer token, JSON bodies and query parameters, each turning bad
+//! input into a precise `ApiError` (never axum's plain-text rejections).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::crypto::token_hash;
+
+/// Who is calling: an admin token, or an app-portal token limited to one application.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub app_id: Option<Arc<str>>,
+}
+
+impl Auth {
+    /// Admin-only operations.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        match self.app_id {
+            None => Ok(()),
+            Some(_) => Err(ApiError::Forbidden(
+                "this operation needs an admin token".into(),
+            )),
+        }
+    }
+
+    /// Whether this token may see the application `app_id`. A token for another
+    /// application gets 404, as if the application did not exist.
+    pub fn can_see(&self, app_id: &str) -> bool {
+        self.app_id.as_deref().is_none_or(|a| a == app_id)
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::Unauthorized("missing the `Authorization: Bearer <token>` header".into())
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into())
+            })?;
+        let found = state.store.token_by_hash(&token_hash(token)).await?;
+        match found {
+            Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
+                app_id: t.app_id.map(Arc::from),
+            }),
+            _ => Err(ApiError::Unauthorized("invalid token".into())),
+        }
+    }
+}
+
+/// A JSON body, size-limited by the router's body limit.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> ApiResult<Self> {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge(state.max_body_bytes))?;
+        parse_json(&bytes).map(Body)
+    }
+}
+
+/// Syntax errors are 400 (`invalid_json`); well-formed JSON of the wrong shape is 422 with
+/// the path of the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, serde_path_to_error::Error<serde_json::Error>> =
+        serde_path_to_error::deserialize(&mut de);
+    let invalid_json = |e: &serde_json::Error| {
+        ApiError::BadRequest(
+            "invalid_json",
+            format!(
+                "the body is not valid JSON: {}",
+                strip_position(&e.to_string())
+            ),
+        )
+    };
+    match parsed {
+        Ok(v) => {
+            de.end().map_err(|e| invalid_json(&e))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(invalid_json(&inner));
+            }
+            let mut loc = vec!["body".to_owned()];
+            if path != "." {
+                loc.extend(path.split('.').map(str::to_owned));
+            }
+            Err(ApiError::Validation(vec![
+                super::error::ValidationErrorItem {
+                    loc,
+                    msg: strip_position(&inner.to_string()),
+                    kind: "type_error".into(),
+                },
+            ]))
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    msg.split(" at line ").next().unwrap_or(msg).to_owned()
+}
+
+/// Query parameters, read by name. Repeated names (and `name[]`) give lists.
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Params(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ))
+    }
+}
+
+impl Params {
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        let bracketed = format!("{name}[]");
+        self.0
+            .iter()
+            .filter(|(k, _)| *k == name || *k == bracketed)
+            .flat_map(|(_, v)| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn bool(&self, name: &str, default: bool) -> ApiResult<bool> {
+        match self.str(name) {
+            None => Ok(default),
+            Some("true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(v) => Err(ApiError::invalid(
+                &format!("query.{name}"),
+                format!("expected true or false, got {v:?}"),
+            )),
+        }
+    }
+
+    pub fn int(&self, name: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(ApiError::invalid(
+                    &format!("query.{name}"),
+                    format!("expected a whole number from {min} to {max}, got {v:?}"),
+                )),
+            },
+        }
+    }
+
+    /// An RFC 3339 date-time, as milliseconds.
+    pub fn date(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.str(name)
+            .map(|v| super::types::parse_date(&format!("query.{name}"), v))
+            .transpose()
+    }
+}

@@ -1,0 +1,278 @@
+//! `/api/v1/app/{app_id}/msg`: messages. Accepting a message writes it and its deliveries
+//! (one per matching endpoint) in one transaction; a 202 means both are committed.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Auth, Body, Params};
+use super::types::{ListResponse, MessageIn, MessageOut, check_list, check_uid, format_date};
+use super::{AppState, app, list_response, page};
+use crate::ids::new_id;
+use crate::store::{Application, Endpoint, Message, MessageFilter, Order};
+
+pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
+    let payload = match (&m.payload, with_content) {
+        (Some(p), true) => serde_json::from_str(p).unwrap_or(Value::Null),
+        _ => Value::Object(serde_json::Map::new()),
+    };
+    MessageOut {
+        id: m.id,
+        event_id: m.event_id,
+        event_type: m.event_type,
+        payload,
+        channels: m.channels,
+        timestamp: format_date(m.created_at),
+    }
+}
+
+/// Whether a message of `event_type` on `channels` goes to `ep`: not disabled, its event
+/// type filter (if any) names the type, and its channel filter (if any) shares a channel.
+pub(super) fn routes_to(ep: &Endpoint, event_type: &str, channels: Option<&[String]>) -> bool {
+    !ep.disabled
+        && ep
+            .event_types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| t == event_type))
+        && ep
+            .channels
+            .as_ref()
+            .is_none_or(|want| channels.is_some_and(|have| have.iter().any(|c| want.contains(c))))
+}
+
+/// Stores a message and its deliveries: to `only` when given, else to every matching endpoint.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn store_message(
+    state: &AppState,
+    app: &Application,
+    event_id: Option<String>,
+    event_type: String,
+    payload: Value,
+    channels: Option<Vec<String>>,
+    retention_hours: i64,
+    only: Option<Vec<String>>,
+) -> ApiResult<Message> {
+    let now = crate::now_millis();
+    let targets = match only {
+        Some(ids) => ids,
+        None => state
+            .store
+            .all_endpoints(&app.id)
+            .await?
+            .into_iter()
+            .filter(|ep| routes_to(ep, &event_type, channels.as_deref()))
+            .map(|ep| ep.id)
+            .collect(),
+    };
+    let msg = Message {
+        id: new_id("msg"),
+        app_id: app.id.clone(),
+        event_id,
+        event_type,
+        channels,
+        payload: Some(payload.to_string()),
+        payload_expires_at: now + retention_hours * 3_600_000,
+        created_at: now,
+    };
+    state.store.create_message(&msg, &targets, now).await?;
+    Ok(msg)
+}
+
+pub(super) async fn create_message(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    params: Params,
+    Body(input): Body<MessageIn>,
+) -> ApiResult<(StatusCode, Json<MessageOut>)> {
+    check_uid("body.eventType", &input.event_type)?;
+    if let Some(id) = &input.event_id {
+        check_uid("body.eventId", id)?;
+    }
+    if let Some(ch) = &input.channels {
+        check_list("body.channels", ch)?;
+        if ch.len() > 10 {
+            return Err(ApiError::invalid("body.channels", "at most 10 channels"));
+        }
+    }
+    if !input.payload.is_object() {
+        return Err(ApiError::invalid("body.payload", "must be a JSON object"));
+    }
+    let retention_hours = match (
+        input.payload_retention_hours,
+        input.payload_retention_period,
+    ) {
+        (Some(h), _) if (1..=90 * 24).contains(&h) => h,
+        (Some(_), _) => {
+            return Err(ApiError::invalid(
+                "body.payloadRetentionHours",
+                "must be from 1 to 2160",
+            ));
+        }
+        (None, Some(d)) if (5..=90).contains(&d) => d * 24,
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "body.payloadRetentionPeriod",
+                "must be from 5 to 90 days",
+            ));
+        }
+        (None, None) => 90 * 24,
+    };
+    let with_content = params.bool("with_content", true)?;
+    let app = match state.store.app(&app_id).await? {
+        Some(a) if auth.can_see(&a.id) => a,
+        Some(_) => return Err(ApiError::NotFound("application")),
+        None => match input.application {
+            // Svix: create the application on the fly, addressable by the id used in the path.
+            Some(new) => {
+                auth.require_admin()?;
+                app::check(&new, "body.application")?;
+                check_uid("path.app_id", &app_id)?;
+                let uid = new.uid.clone().or(Some(app_id));
+                let a = app::new_app(
+                    super::types::ApplicationIn { uid, ..new },
+                    crate::now_millis(),
+                );
+                match state.store.create_app(&a).await {
+                    Ok(()) => a,
+                    // Created concurrently by another request: use that one.
+                    Err(crate::store::StoreError::Conflict(_)) => state
+                        .store
+                        .app(a.uid.as_deref().unwrap_or_default())
+                        .await?
+                        .ok_or(ApiError::NotFound("application"))?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => return Err(ApiError::NotFound("application")),
+        },
+    };
+    let msg = store_message(
+        &state,
+        &app,
+        input.event_id,
+        input.event_type,
+        input.payload,
+        input.channels,
+        retention_hours,
+        None,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(out(msg, with_content))))
+}
+
+/// Filters shared by message and attempt listings.
+pub(super) fn filter(params: &Params) -> ApiResult<MessageFilter> {
+    Ok(MessageFilter {
+        channel: params.str("channel").map(str::to_owned),
+        event_types: params.all("event_types"),
+        before: params.date("before")?,
+        after: params.date("after")?,
+    })
+}
+
+pub(super) async fn list_messages(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<ListResponse<MessageOut>>> {
+    let app = app::find(&state, &auth, &app_id).await?;
+    let page = page(&params, Order::Descending)?;
+    let with_content = params.bool("with_content", true)?;
+    let rows = state
+        .store
+        .list_messages(&app.id, &page, &filter(&params)?)
+        .await?;
+    Ok(Json(list_response(
+        &page,
+        rows,
+        |m| m.id.clone(),
+        |m| out(m, with_content),
+    )))
+}
+
+pub(super) async fn find(
+    state: &AppState,
+    auth: &Auth,
+    app_id: &str,
+    msg_id: &str,
+) -> ApiResult<(Application, Message)> {
+    let app = app::find(state, auth, app_id).await?;
+    let msg = state
+        .store
+        .message(&app.id, msg_id)
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    Ok((app, msg))
+}
+
+pub(super) async fn get_message(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, msg_id)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Json<MessageOut>> {
+    let (_, msg) = find(&state, &auth, &app_id, &msg_id).await?;
+    Ok(Json(out(msg, params.bool("with_content", true)?)))
+}
+
+pub(super) async fn expunge_content(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((app_id, msg_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (app, msg) = find(&state, &auth, &app_id, &msg_id).await?;
+    state
+        .store
+        .expunge_message_content(&app.id, &msg.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(types: Option<&[&str]>, channels: Option<&[&str]>, disabled: bool) -> Endpoint {
+        let list = |v: Option<&[&str]>| v.map(|v| v.iter().map(|s| (*s).to_owned()).collect());
+        Endpoint {
+            id: "ep".into(),
+            app_id: "app".into(),
+            uid: None,
+            url: "https://x".into(),
+            description: String::new(),
+            disabled,
+            event_types: list(types),
+            channels: list(channels),
+            metadata: serde_json::Map::new(),
+            throttle_rate: None,
+            headers: Default::default(),
+            secret: String::new(),
+            previous_secrets: vec![],
+            signature_scheme: "svix".into(),
+            tolerance_hint: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn routing_follows_filters() {
+        let ch = vec!["a".to_owned()];
+        assert!(routes_to(&ep(None, None, false), "x", None));
+        assert!(!routes_to(&ep(None, None, true), "x", None));
+        assert!(routes_to(&ep(Some(&["x"]), None, false), "x", None));
+        assert!(!routes_to(&ep(Some(&["y"]), None, false), "x", None));
+        assert!(routes_to(
+            &ep(None, Some(&["a", "b"]), false),
+            "x",
+            Some(&ch)
+        ));
+        assert!(!routes_to(&ep(None, Some(&["b"]), false), "x", Some(&ch)));
+        assert!(!routes_to(&ep(None, Some(&["a"]), false), "x", None));
+        assert!(routes_to(&ep(None, None, false), "x", Some(&ch)));
+    }
+}

@@ -1,0 +1,211 @@
+//! The management API: Svix's wire contract (paths, bodies, status codes, errors,
+//! pagination), so applications written against a Svix SDK work unchanged. One file per
+//! resource; errors in `error`, extractors in `extract`, wire types in `types`.
+
+mod app;
+mod attempt;
+mod auth;
+mod endpoint;
+pub mod error;
+mod event_type;
+pub mod extract;
+mod health;
+mod idempotency;
+mod message;
+pub mod openapi;
+pub mod types;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::store::{Order, Page, Store};
+use error::{ApiError, ApiResult};
+use extract::Params;
+use types::ListResponse;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub max_body_bytes: usize,
+    /// The base URL app-portal links point at.
+    pub public_url: Arc<str>,
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    let limit = state.max_body_bytes;
+    let api = Router::new()
+        .route("/health", get(health::health).head(health::health))
+        .route("/health/ping", get(health::health).head(health::health))
+        .route("/openapi.json", get(openapi::serve))
+        .route("/app", get(app::list_apps).post(app::create_app))
+        .route(
+            "/app/{app_id}",
+            get(app::get_app)
+                .put(app::update_app)
+                .patch(app::patch_app)
+                .delete(app::delete_app),
+        )
+        .route(
+            "/event-type",
+            get(event_type::list_event_types).post(event_type::create_event_type),
+        )
+        .route(
+            "/event-type/{name}",
+            get(event_type::get_event_type)
+                .put(event_type::update_event_type)
+                .patch(event_type::patch_event_type)
+                .delete(event_type::delete_event_type),
+        )
+        .route(
+            "/app/{app_id}/endpoint",
+            get(endpoint::list_endpoints).post(endpoint::create_endpoint),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}",
+            get(endpoint::get_endpoint)
+                .put(endpoint::update_endpoint)
+                .patch(endpoint::patch_endpoint)
+                .delete(endpoint::delete_endpoint),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/headers",
+            get(endpoint::get_headers)
+                .put(endpoint::update_headers)
+                .patch(endpoint::patch_headers),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/secret",
+            get(endpoint::get_secret),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/secret/rotate",
+            post(endpoint::rotate_secret),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/stats",
+            get(endpoint::endpoint_stats),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/recover",
+            post(endpoint::recover),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/send-example",
+            post(endpoint::send_example),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/msg",
+            get(attempt::list_attempted_messages),
+        )
+        .route(
+            "/app/{app_id}/msg",
+            get(message::list_messages).post(message::create_message),
+        )
+        .route("/app/{app_id}/msg/{msg_id}", get(message::get_message))
+        .route(
+            "/app/{app_id}/msg/{msg_id}/content",
+            axum::routing::delete(message::expunge_content),
+        )
+        .route(
+            "/app/{app_id}/msg/{msg_id}/endpoint",
+            get(attempt::list_attempted_destinations),
+        )
+        .route(
+            "/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
+            post(attempt::resend),
+        )
+        .route(
+            "/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}",
+            get(attempt::get_attempt),
+        )
+        .route(
+            "/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content",
+            axum::routing::delete(attempt::expunge_attempt_content),
+        )
+        .route(
+            "/app/{app_id}/attempt/msg/{msg_id}",
+            get(attempt::list_attempts_by_msg),
+        )
+        .route(
+            "/app/{app_id}/attempt/endpoint/{endpoint_id}",
+            get(attempt::list_attempts_by_endpoint),
+        )
+        .route(
+            "/auth/app-portal-access/{app_id}",
+            post(auth::app_portal_access),
+        )
+        .route(
+            "/auth/dashboard-access/{app_id}",
+            post(auth::app_portal_access),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(DefaultBodyLimit::max(limit));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::NotFound("route") })
+        .with_state(state)
+}
+
+/// `limit`, `iterator` (a `-` prefix pages backwards) and `order` from the query.
+pub fn page(params: &Params, default_order: Order) -> ApiResult<Page> {
+    let limit = params.int("limit", 1, 250)?.unwrap_or(50);
+    let order = match params.str("order") {
+        None => default_order,
+        Some("ascending") => Order::Ascending,
+        Some("descending") => Order::Descending,
+        Some(v) => {
+            return Err(ApiError::invalid(
+                "query.order",
+                format!("expected ascending or descending, got {v:?}"),
+            ));
+        }
+    };
+    let (cursor, backwards) = match params.str("iterator").filter(|i| !i.is_empty()) {
+        Some(i) => match i.strip_prefix('-') {
+            Some(rest) => (Some(rest.to_owned()), true),
+            None => (Some(i.to_owned()), false),
+        },
+        None => (None, false),
+    };
+    // One more than asked, to know whether the page is the last.
+    Ok(Page {
+        limit: usize::try_from(limit).unwrap_or(50) + 1,
+        cursor,
+        backwards,
+        order,
+    })
+}
+
+/// Turns the rows of a `page` query into a `ListResponse`.
+pub fn list_response<T, U>(
+    page: &Page,
+    mut rows: Vec<T>,
+    key: impl Fn(&T) -> String,
+    out: impl FnMut(T) -> U,
+) -> ListResponse<U> {
+    let wanted = page.limit - 1;
+    let more = rows.len() > wanted;
+    if more {
+        if page.backwards {
+            rows.remove(0);
+        } else {
+            rows.truncate(wanted);
+        }
+    }
+    let iterator = rows.last().map(&key);
+    let prev_iterator = rows.first().map(|r| format!("-{}", key(r)));
+    ListResponse {
+        done: !more,
+        iterator,
+        prev_iterator,
+        data: rows.into_iter().map(out).collect(),
+    }
+}

@@ -1,0 +1,32 @@
+//! Hookline's server: a Svix-compatible management API on embedded SQLite.
+//!
+//! # Layout
+//!
+//! - [`config`]: layered configuration (defaults, `hookline.toml`, `HOOKLINE_*`, flags).
+//! - [`server`]: [`server::Application`] binds the listener; `run` serves until shutdown.
+//! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
+//! - [`store`]: the storage interface and its SQLite implementation.
+//! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
+//!
+//! The delivery engine (sending what the API accepts) is the next piece: the API already
+//! writes each message's deliveries in the same transaction as the message.
+
+// An application crate: its public items exist for the binary and the integration tests,
+// and the wire types are documented where clients read them, in the OpenAPI document.
+// Field-by-field rustdoc would repeat it, so this one lint is relaxed here.
+#![allow(missing_docs)]
+
+pub mod api;
+pub mod config;
+pub mod crypto;
+pub mod ids;
+pub mod server;
+pub mod store;
+
+/// Milliseconds since the Unix epoch, from the system clock: the one place the server reads
+/// it outside tests, so handlers take time as a value.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,169 @@
+//! Building and running the server. `Application::build` opens the store, makes sure an
+//! admin token exists and binds the listener (port 0 in tests); `run` serves until the
+//! shutdown signal it is given fires, then drains in-flight requests.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::crypto::{Cipher, token_hash};
+use crate::ids::random_token;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, Token};
+
+/// The id of the admin token set by `HOOKLINE_ADMIN_TOKEN`: replaced when the variable changes.
+const ENV_ADMIN_TOKEN_ID: &str = "tok_admin_env";
+
+/// How long idempotency keys are kept (the issue asks for at least 12 hours).
+const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
+
+/// A server, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    store: Arc<SqliteStore>,
+    /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
+    /// caller shows it once; only its hash is stored.
+    pub new_admin_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+        let cipher = Arc::new(Cipher::load(
+            config.encryption_key.expose(),
+            &config.data_dir,
+        )?);
+        let db = config.data_dir.join("hookline.db");
+        let store = Arc::new(
+            SqliteStore::open(&db, cipher)
+                .await
+                .with_context(|| format!("opening {}", db.display()))?,
+        );
+        let new_admin_token =
+            ensure_admin_token(store.as_ref(), config.admin_token.expose()).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let local = listener.local_addr()?;
+        let state = AppState {
+            store: store.clone() as Arc<dyn Store>,
+            max_body_bytes: config.max_body_bytes,
+            public_url: Arc::from(format!("http://{local}")),
+        };
+        Ok(Application {
+            listener,
+            state,
+            store,
+            new_admin_token,
+        })
+    }
+
+    /// The bound address (tests bind port 0 and ask).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the store.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let cleaner = tokio::spawn(clean_idempotency_keys(self.state.store.clone(), stop_rx));
+        tracing::info!(addr = %self.local_addr(), "listening");
+        axum::serve(self.listener, api::router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        let _ = stop_tx.send(true);
+        let _ = cleaner.await;
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Makes sure an admin token exists. Returns a token created now, which nobody has seen yet.
+async fn ensure_admin_token(
+    store: &dyn Store,
+    from_env: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let now = crate::now_millis();
+    if let Some(token) = from_env {
+        let record = Token {
+            id: ENV_ADMIN_TOKEN_ID.into(),
+            app_id: None,
+            expires_at: None,
+        };
+        store
+            .replace_token(&record, &token_hash(token), now)
+            .await?;
+        return Ok(None);
+    }
+    if store.has_admin_token().await? {
+        return Ok(None);
+    }
+    let token = format!("hk_{}", random_token(32));
+    let record = Token {
+        id: crate::ids::new_id("tok"),
+        app_id: None,
+        expires_at: None,
+    };
+    store
+        .create_token(&record, &token_hash(&token), now)
+        .await?;
+    Ok(Some(token))
+}
+
+async fn clean_idempotency_keys(
+    store: Arc<dyn Store>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match store
+            .purge_idempotency_keys(crate::now_millis() - IDEMPOTENCY_TTL_MS)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::debug!(purged = n, "idempotency keys"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,181 @@
+//! Storage: one interface, with an embedded SQLite implementation (a PostgreSQL one is the
+//! next backend; the trait is written so both can satisfy it and pass the same tests).
+//!
+//! Every method that the API acknowledges commits before it returns. A message and the
+//! deliveries it fans out to are written in one transaction.
+
+pub mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use model::*;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken (`uid`, `eventId`, event type name, idempotency key).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed; logged once at the edge, answered with an opaque 500.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Stored data could not be read back (a secret that does not decrypt, bad JSON).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which way a list runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+/// A page request: up to `limit` items strictly after `after` (or before, when `backwards`)
+/// in `order`, by the list's key (ids sort by creation time).
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub limit: usize,
+    pub cursor: Option<String>,
+    pub backwards: bool,
+    pub order: Order,
+}
+
+/// Filters for message lists.
+#[derive(Clone, Debug, Default)]
+pub struct MessageFilter {
+    pub channel: Option<String>,
+    pub event_types: Vec<String>,
+    pub before: Option<Millis>,
+    pub after: Option<Millis>,
+}
+
+/// Filters for attempt lists.
+#[derive(Clone, Debug, Default)]
+pub struct AttemptFilter {
+    pub status: Option<DeliveryStatus>,
+    /// The hundreds digit class: 0 (no response), 100, 200, 300, 400, 500.
+    pub status_code_class: Option<i64>,
+    pub event_types: Vec<String>,
+    pub channel: Option<String>,
+    pub before: Option<Millis>,
+    pub after: Option<Millis>,
+}
+
+/// The storage interface the API and (later) the delivery engine stand on, in parts.
+pub trait Store: AppStore + EndpointStore + MessageStore + AuthStore {}
+
+impl<T: AppStore + EndpointStore + MessageStore + AuthStore> Store for T {}
+
+/// Applications and event types.
+#[async_trait]
+pub trait AppStore: Send + Sync + 'static {
+    async fn create_app(&self, app: &Application) -> Result<()>;
+    /// By id or uid.
+    async fn app(&self, id_or_uid: &str) -> Result<Option<Application>>;
+    async fn list_apps(&self, page: &Page) -> Result<Vec<Application>>;
+    async fn update_app(&self, app: &Application) -> Result<()>;
+    /// Deletes the application and everything under it.
+    async fn delete_app(&self, id: &str) -> Result<bool>;
+
+    async fn create_event_type(&self, et: &EventType) -> Result<()>;
+    async fn event_type(&self, name: &str) -> Result<Option<EventType>>;
+    async fn list_event_types(&self, page: &Page, include_archived: bool)
+    -> Result<Vec<EventType>>;
+    async fn update_event_type(&self, et: &EventType) -> Result<()>;
+    async fn delete_event_type(&self, name: &str) -> Result<bool>;
+}
+
+/// Endpoints.
+#[async_trait]
+pub trait EndpointStore: Send + Sync + 'static {
+    async fn create_endpoint(&self, ep: &Endpoint) -> Result<()>;
+    /// By id or uid, within `app_id`.
+    async fn endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Option<Endpoint>>;
+    async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>>;
+    /// Every endpoint of the application: the candidates of a fan-out.
+    async fn all_endpoints(&self, app_id: &str) -> Result<Vec<Endpoint>>;
+    async fn update_endpoint(&self, ep: &Endpoint) -> Result<()>;
+    async fn delete_endpoint(&self, app_id: &str, id: &str) -> Result<bool>;
+    async fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: Option<Millis>,
+        until: Option<Millis>,
+    ) -> Result<EndpointStats>;
+}
+
+/// Messages, their deliveries, and attempts.
+#[async_trait]
+pub trait MessageStore: Send + Sync + 'static {
+    /// Writes the message and one pending delivery per endpoint in `endpoint_ids`, in one
+    /// transaction. `Conflict` when the application already has the message's `eventId`.
+    async fn create_message(
+        &self,
+        msg: &Message,
+        endpoint_ids: &[String],
+        now: Millis,
+    ) -> Result<()>;
+    async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>>;
+    async fn list_messages(
+        &self,
+        app_id: &str,
+        page: &Page,
+        filter: &MessageFilter,
+    ) -> Result<Vec<Message>>;
+    async fn expunge_message_content(&self, app_id: &str, id: &str) -> Result<bool>;
+    async fn deliveries_of_message(&self, msg_id: &str) -> Result<Vec<Delivery>>;
+    /// Messages routed to an endpoint, with their delivery to it.
+    async fn messages_of_endpoint(
+        &self,
+        endpoint_id: &str,
+        page: &Page,
+        filter: &MessageFilter,
+    ) -> Result<Vec<(Message, Delivery)>>;
+    /// Schedules (again) the delivery of a message to an endpoint, now.
+    async fn requeue_delivery(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> Result<()>;
+    /// Re-schedules every failed delivery to an endpoint of messages created in [since, until).
+    async fn recover_failed(
+        &self,
+        endpoint_id: &str,
+        since: Millis,
+        until: Option<Millis>,
+        now: Millis,
+    ) -> Result<u64>;
+
+    async fn attempt(&self, msg_id: &str, attempt_id: &str) -> Result<Option<Attempt>>;
+    async fn list_attempts(
+        &self,
+        scope: AttemptScope<'_>,
+        page: &Page,
+        filter: &AttemptFilter,
+    ) -> Result<Vec<Attempt>>;
+    async fn expunge_attempt_content(&self, msg_id: &str, attempt_id: &str) -> Result<bool>;
+}
+
+/// Which attempts to list.
+#[derive(Clone, Copy, Debug)]
+pub enum AttemptScope<'a> {
+    Message(&'a str),
+    Endpoint(&'a str),
+}
+
+/// Tokens and idempotency keys.
+#[async_trait]
+pub trait AuthStore: Send + Sync + 'static {
+    async fn create_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()>;
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>>;
+    async fn has_admin_token(&self) -> Result<bool>;
+    /// Creates or replaces the token with `token.id` (the one `HOOKLINE_ADMIN_TOKEN` sets).
+    async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()>;
+
+    /// Claims `key` for a new request; returns what is stored when it is already taken.
+    async fn claim_idempotency_key(&self, key: &str, now: Millis) -> Result<Option<Idempotent>>;
+    async fn finish_idempotency_key(&self, key: &str, status: u16, body: &[u8]) -> Result<()>;
+    async fn release_idempotency_key(&self, key: &str) -> Result<()>;
+    /// Drops keys created before `before`.
+    async fn purge_idempotency_keys(&self, before: Millis) -> Result<u64>;
+}

@@ -1,0 +1,157 @@
+//! What the store keeps. Plain data: validation happens at the API edge, encryption inside
+//! the store implementation.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// An application: the tenant a developer sends webhooks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Application {
+    pub id: String,
+    pub uid: Option<String>,
+    pub name: String,
+    pub metadata: Map<String, Value>,
+    pub throttle_rate: Option<u16>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// An event type, global to the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventType {
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+    pub deprecated: bool,
+    pub feature_flag: Option<String>,
+    pub schemas: Option<Value>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A secret that still signs for a while after a rotation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PreviousSecret {
+    pub key: String,
+    pub expires_at: Millis,
+}
+
+/// An endpoint: where an application's messages are delivered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    pub id: String,
+    pub app_id: String,
+    pub uid: Option<String>,
+    pub url: String,
+    pub description: String,
+    pub disabled: bool,
+    pub event_types: Option<Vec<String>>,
+    pub channels: Option<Vec<String>>,
+    pub metadata: Map<String, Value>,
+    pub throttle_rate: Option<u16>,
+    /// Custom headers sent with each delivery (stored encrypted: they often carry credentials).
+    pub headers: BTreeMap<String, String>,
+    /// The current signing secret (stored encrypted).
+    pub secret: String,
+    /// Secrets rotated out that still sign until they expire (stored encrypted).
+    pub previous_secrets: Vec<PreviousSecret>,
+    /// Hookline extension: the `hookline-sig` preset deliveries are signed with.
+    pub signature_scheme: String,
+    /// Hookline extension: the replay window (seconds) receivers are told to use.
+    pub tolerance_hint: Option<u32>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A message accepted for delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub id: String,
+    pub app_id: String,
+    pub event_id: Option<String>,
+    pub event_type: String,
+    pub channels: Option<Vec<String>>,
+    /// The payload as JSON text, exactly as it will be sent; `None` once expunged or expired.
+    pub payload: Option<String>,
+    pub payload_expires_at: Millis,
+    pub created_at: Millis,
+}
+
+/// Where a message stands for one endpoint. The numbers are Svix's `MessageStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Success = 0,
+    Pending = 1,
+    Fail = 2,
+    Sending = 3,
+}
+
+impl DeliveryStatus {
+    pub fn from_i64(n: i64) -> Option<Self> {
+        Some(match n {
+            0 => DeliveryStatus::Success,
+            1 => DeliveryStatus::Pending,
+            2 => DeliveryStatus::Fail,
+            3 => DeliveryStatus::Sending,
+            _ => return None,
+        })
+    }
+}
+
+/// One message's delivery to one endpoint: the unit of work of the delivery engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub msg_id: String,
+    pub endpoint_id: String,
+    pub status: DeliveryStatus,
+    pub next_attempt_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One HTTP attempt to deliver a message (written by the delivery engine).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attempt {
+    pub id: String,
+    pub msg_id: String,
+    pub endpoint_id: String,
+    pub url: String,
+    pub status: DeliveryStatus,
+    pub response_status_code: i64,
+    pub response: String,
+    pub response_duration_ms: i64,
+    /// 0 scheduled, 1 manual (Svix's `MessageAttemptTriggerType`).
+    pub trigger_type: i64,
+    pub created_at: Millis,
+}
+
+/// An API token, by the hash of its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub id: String,
+    /// `None` for an admin token; an application id for an app-portal token.
+    pub app_id: Option<String>,
+    pub expires_at: Option<Millis>,
+}
+
+/// Counts of an endpoint's deliveries by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointStats {
+    pub success: i64,
+    pub pending: i64,
+    pub fail: i64,
+    pub sending: i64,
+}
+
+/// A stored response for an idempotency key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Idempotent {
+    /// A request with this key is still running.
+    InProgress,
+    /// The first response, to replay.
+    Done { status: u16, body: Vec<u8> },
+}
