@@ -28,7 +28,7 @@ pub struct HttpErrorOut {
 
 /// `{"detail": [ValidationErrorItem]}`.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename = "HTTPValidationError")]
+#[schema(as = HTTPValidationError)]
 pub struct HttpValidationError {
     pub detail: Vec<ValidationErrorItem>,
 }

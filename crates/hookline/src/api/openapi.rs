@@ -62,7 +62,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.application.list",
         None,
         200,
-        Some("ListResponse_ApplicationOut_"),
+        Some("ListResponse_ApplicationOut"),
     ),
     op(
         "post",
@@ -110,7 +110,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.event-type.list",
         None,
         200,
-        Some("ListResponse_EventTypeOut_"),
+        Some("ListResponse_EventTypeOut"),
     ),
     op(
         "post",
@@ -158,7 +158,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.endpoint.list",
         None,
         200,
-        Some("ListResponse_EndpointOut_"),
+        Some("ListResponse_EndpointOut"),
     ),
     op(
         "post",
@@ -270,7 +270,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.message-attempt.list-attempted-messages",
         None,
         200,
-        Some("ListResponse_EndpointMessageOut_"),
+        Some("ListResponse_EndpointMessageOut"),
     ),
     op(
         "get",
@@ -278,7 +278,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.message.list",
         None,
         200,
-        Some("ListResponse_MessageOut_"),
+        Some("ListResponse_MessageOut"),
     ),
     op(
         "post",
@@ -310,7 +310,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.message-attempt.list-attempted-destinations",
         None,
         200,
-        Some("ListResponse_MessageEndpointOut_"),
+        Some("ListResponse_MessageEndpointOut"),
     ),
     op(
         "post",
@@ -342,7 +342,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.message-attempt.list-by-msg",
         None,
         200,
-        Some("ListResponse_MessageAttemptOut_"),
+        Some("ListResponse_MessageAttemptOut"),
     ),
     op(
         "get",
@@ -350,7 +350,7 @@ pub const OPERATIONS: &[Op] = &[
         "v1.message-attempt.list-by-endpoint",
         None,
         200,
-        Some("ListResponse_MessageAttemptOut_"),
+        Some("ListResponse_MessageAttemptOut"),
     ),
     op(
         "post",

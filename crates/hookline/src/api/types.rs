@@ -517,7 +517,7 @@ pub fn status_text(status: crate::store::DeliveryStatus) -> &'static str {
     match status {
         Success => "success",
         Pending => "pending",
-        Fail => "failed",
+        Fail => "fail",
         Sending => "sending",
     }
 }

@@ -1,0 +1,124 @@
+//! The real server on port 0 with a fresh data directory, and an HTTP client for it.
+
+use std::path::PathBuf;
+
+use hookline::config::{Config, Secret};
+use hookline::server::Application;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub(crate) const ADMIN_TOKEN: &str = "hk_test-admin-token-0123456789abcdef";
+
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) token: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub(crate) fn fresh_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hookline-test-{}", hookline::ids::new_id("d")));
+    std::fs::create_dir_all(&dir).expect("data dir");
+    dir
+}
+
+pub(crate) fn config(data_dir: &std::path::Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: data_dir.to_path_buf(),
+        admin_token: Secret::new(Some(ADMIN_TOKEN.into())),
+        ..Config::default()
+    }
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_with(config(&fresh_dir())).await
+}
+
+pub(crate) async fn spawn_with(config: Config) -> TestApp {
+    let app = Application::build(&config).await.expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        token: ADMIN_TOKEN.into(),
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// Stops the server and waits until it has closed its database.
+    pub(crate) async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with the admin token.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call_as(&self.token.clone(), method, path, body).await
+    }
+
+    pub(crate) async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        (status, json)
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Creates an application and returns its id.
+    pub(crate) async fn create_app(&self, name: &str, uid: Option<&str>) -> String {
+        let (s, v) = self
+            .post("/api/v1/app", serde_json::json!({"name": name, "uid": uid}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+}

@@ -1,0 +1,11 @@
+//! The management API, driven over HTTP against the real server on port 0 with a fresh
+//! SQLite data directory per test.
+
+mod apps;
+mod common;
+mod endpoints;
+mod errors;
+mod messages;
+mod openapi;
+mod persistence;
+mod svix_sdk;

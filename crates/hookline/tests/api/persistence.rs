@@ -1,0 +1,117 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{config, fresh_dir, spawn_with};
+
+#[tokio::test]
+async fn everything_survives_a_restart() {
+    let dir = fresh_dir();
+    let app = spawn_with(config(&dir)).await;
+    let app_id = app.create_app("durable", Some("durable")).await;
+    let (_, ep) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": "https://example.com/h", "headers": {"Authorization": "Bearer x"}}),
+        )
+        .await;
+    let ep_id = ep["id"].as_str().expect("id").to_owned();
+    let secret = app
+        .get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret"))
+        .await
+        .1["key"]
+        .clone();
+    let (s, msg) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/msg"),
+            json!({"eventType": "t", "payload": {"keep": "me"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    app.stop().await;
+
+    let app = spawn_with(config(&dir)).await;
+    let (s, a) = app.get("/api/v1/app/durable").await;
+    assert_eq!(
+        (s, a["id"].as_str()),
+        (StatusCode::OK, Some(app_id.as_str()))
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret"))
+            .await
+            .1["key"],
+        secret,
+        "the sealed secret opens again"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/headers"))
+            .await
+            .1["sensitive"],
+        json!(["Authorization"])
+    );
+    let (_, m) = app
+        .get(&format!(
+            "/api/v1/app/{app_id}/msg/{}",
+            msg["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(m["payload"], json!({"keep": "me"}));
+    let (_, d) = app
+        .get(&format!(
+            "/api/v1/app/{app_id}/msg/{}/endpoint",
+            msg["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(
+        d["data"][0]["statusText"], "pending",
+        "the delivery committed with the message"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn first_start_creates_an_admin_token_shown_once() {
+    let dir = fresh_dir();
+    let mut cfg = config(&dir);
+    cfg.admin_token = hookline::config::Secret::new(None);
+    let first = hookline::server::Application::build(&cfg)
+        .await
+        .expect("builds");
+    let token = first
+        .new_admin_token
+        .clone()
+        .expect("a token on first start");
+    assert!(token.starts_with("hk_") && token.len() > 40);
+    drop(first);
+    let second = hookline::server::Application::build(&cfg)
+        .await
+        .expect("builds");
+    assert!(
+        second.new_admin_token.is_none(),
+        "not again on the next start"
+    );
+    drop(second);
+    // The token works, and only its hash is on disk.
+    let mut app = spawn_with(cfg).await;
+    app.token = token.clone();
+    let (s, _) = app.get("/api/v1/app").await;
+    assert_eq!(s, StatusCode::OK);
+    app.stop().await;
+    let db = std::fs::read(dir.join("hookline.db")).expect("db");
+    let wal = std::fs::read(dir.join("hookline.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&token[3..]),
+            "the token is stored in the clear"
+        );
+    }
+    // The key file is private to its owner.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("encryption.key"))
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
