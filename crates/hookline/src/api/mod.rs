@@ -147,11 +147,29 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             idempotency::layer,
         ))
-        .layer(DefaultBodyLimit::max(limit));
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(log_request));
     Router::new()
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
+}
+
+/// One line per request: method, route (never the query, a body or a header), status and
+/// time taken.
+async fn log_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    tracing::info!(target: "hookline::http", %method, route, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    resp
 }
 
 /// `limit`, `iterator` (a `-` prefix pages backwards) and `order` from the query.

@@ -115,3 +115,25 @@ async fn first_start_creates_an_admin_token_shown_once() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+#[tokio::test]
+async fn a_wrong_encryption_key_fails_at_start() {
+    let dir = fresh_dir();
+    let mut cfg = config(&dir);
+    cfg.encryption_key = hookline::config::Secret::new(Some("11".repeat(32)));
+    spawn_with(cfg.clone()).await.stop().await;
+    cfg.encryption_key = hookline::config::Secret::new(Some("22".repeat(32)));
+    let err = hookline::server::Application::build(&cfg)
+        .await
+        .err()
+        .expect("refuses to start");
+    assert!(
+        format!("{err:#}").contains("encryption key does not match"),
+        "{err:#}"
+    );
+    let err = hookline::server::Application::build(&config(&dir))
+        .await
+        .err()
+        .expect("the key file is not the env key either");
+    assert!(format!("{err:#}").contains("encryption key"), "{err:#}");
+}

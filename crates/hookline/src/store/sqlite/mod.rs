@@ -43,6 +43,7 @@ impl SqliteStore {
             .await?;
         let store = SqliteStore { pool, cipher };
         store.migrate().await?;
+        store.check_key().await?;
         Ok(store)
     }
 
@@ -68,6 +69,37 @@ impl SqliteStore {
                 .await?;
             tx.commit().await?;
             tracing::info!(version, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Seals a known value on first start and opens it on every later one, so a wrong
+    /// `HOOKLINE_ENCRYPTION_KEY` (or a swapped key file) fails at start, not on some later
+    /// request that needs a secret.
+    async fn check_key(&self) -> anyhow::Result<()> {
+        const CANARY: &[u8] = b"hookline encryption key check";
+        sqlx::query("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT value FROM meta WHERE name = 'key_check'")
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some((sealed,)) => {
+                let opened = self.cipher.open("meta/key_check", &sealed).ok();
+                if opened.as_deref() != Some(CANARY) {
+                    anyhow::bail!(
+                        "the encryption key does not match this data directory: set HOOKLINE_ENCRYPTION_KEY (or restore encryption.key) to the key it was created with"
+                    );
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', ?)")
+                    .bind(self.cipher.seal("meta/key_check", CANARY))
+                    .execute(&self.pool)
+                    .await?;
+            }
         }
         Ok(())
     }
