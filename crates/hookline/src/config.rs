@@ -5,9 +5,13 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
+
+use crate::engine::retry::RetryPolicy;
+use crate::engine::ssrf::Subnet;
 
 /// The default address: loopback, on Svix's port (8071), which clashes with none of the
 /// usual services (PostgreSQL, MariaDB, Redis, RabbitMQ, Mosquitto, NATS).
@@ -19,6 +23,16 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8071";
 pub enum LogFormat {
     Human,
     Json,
+}
+
+/// What this process runs: the API and the delivery engine (default), or one of them, so
+/// they can scale apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    All,
+    Api,
+    Worker,
 }
 
 /// A secret from the environment: `Debug` never shows it.
@@ -52,10 +66,20 @@ pub struct Config {
     /// Largest request body accepted, in bytes (413 above it).
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    pub role: Role,
     /// `HOOKLINE_ADMIN_TOKEN`: use this admin token instead of generating one.
     pub admin_token: Secret,
     /// `HOOKLINE_ENCRYPTION_KEY`: the key secrets are sealed with, instead of the key file.
     pub encryption_key: Secret,
+    /// Delays before each retry, in seconds (the first attempt is immediate).
+    pub retry_schedule: Vec<Duration>,
+    /// Total time allowed for one delivery attempt.
+    pub delivery_timeout: Duration,
+    /// Deliveries in flight at once.
+    pub delivery_concurrency: usize,
+    /// Subnets deliveries may reach although the SSRF guard refuses them (for local
+    /// development and tests: e.g. `127.0.0.0/8`).
+    pub ssrf_allow: Vec<Subnet>,
 }
 
 impl Default for Config {
@@ -67,8 +91,13 @@ impl Default for Config {
             data_dir: PathBuf::from("hookline-data"),
             max_body_bytes: 1 << 20,
             log_format: LogFormat::Human,
+            role: Role::All,
             admin_token: Secret::default(),
             encryption_key: Secret::default(),
+            retry_schedule: RetryPolicy::default().schedule,
+            delivery_timeout: Duration::from_secs(15),
+            delivery_concurrency: 64,
+            ssrf_allow: Vec::new(),
         }
     }
 }
@@ -81,6 +110,11 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     max_body_bytes: Option<usize>,
     log_format: Option<LogFormat>,
+    role: Option<Role>,
+    retry_schedule: Option<Vec<f64>>,
+    delivery_timeout_secs: Option<f64>,
+    delivery_concurrency: Option<usize>,
+    ssrf_allow: Option<Vec<String>>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -90,6 +124,7 @@ pub struct Overrides {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log_format: Option<String>,
+    pub role: Option<String>,
 }
 
 impl Config {
@@ -122,6 +157,34 @@ impl Config {
         if let Some(v) = env("HOOKLINE_LOG_FORMAT") {
             c.log_format = parse_log_format("HOOKLINE_LOG_FORMAT", &v)?;
         }
+        if let Some(v) = env("HOOKLINE_ROLE") {
+            c.role = parse_role("HOOKLINE_ROLE", &v)?;
+        }
+        if let Some(v) = env("HOOKLINE_RETRY_SCHEDULE") {
+            let secs: Vec<f64> = v
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "HOOKLINE_RETRY_SCHEDULE: expected seconds separated by commas, got {v:?}"
+                    )
+                })?;
+            c.retry_schedule = durations("HOOKLINE_RETRY_SCHEDULE", &secs)?;
+        }
+        if let Some(v) = env("HOOKLINE_DELIVERY_TIMEOUT") {
+            let secs: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_DELIVERY_TIMEOUT: expected seconds, got {v:?}")
+            })?;
+            c.delivery_timeout = durations("HOOKLINE_DELIVERY_TIMEOUT", &[secs])?[0];
+        }
+        if let Some(v) = env("HOOKLINE_SSRF_ALLOW") {
+            c.ssrf_allow = subnets(
+                "HOOKLINE_SSRF_ALLOW",
+                v.split(',').filter(|s| !s.trim().is_empty()),
+            )?;
+        }
         c.admin_token = Secret::new(env("HOOKLINE_ADMIN_TOKEN"));
         c.encryption_key = Secret::new(env("HOOKLINE_ENCRYPTION_KEY"));
         if let Some(v) = &flags.listen {
@@ -132,6 +195,9 @@ impl Config {
         }
         if let Some(v) = &flags.log_format {
             c.log_format = parse_log_format("--log-format", v)?;
+        }
+        if let Some(v) = &flags.role {
+            c.role = parse_role("--role", v)?;
         }
         c.check()?;
         Ok(c)
@@ -154,10 +220,29 @@ impl Config {
         if let Some(v) = f.log_format {
             self.log_format = v;
         }
+        if let Some(v) = f.role {
+            self.role = v;
+        }
+        let key = |k: &str| format!("{}: {k}", path.display());
+        if let Some(v) = f.retry_schedule {
+            self.retry_schedule = durations(&key("retry_schedule"), &v)?;
+        }
+        if let Some(v) = f.delivery_timeout_secs {
+            self.delivery_timeout = durations(&key("delivery_timeout_secs"), &[v])?[0];
+        }
+        if let Some(v) = f.delivery_concurrency {
+            self.delivery_concurrency = v;
+        }
+        if let Some(v) = f.ssrf_allow {
+            self.ssrf_allow = subnets(&key("ssrf_allow"), v.iter().map(String::as_str))?;
+        }
         Ok(())
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        if self.delivery_concurrency == 0 {
+            bail!("delivery_concurrency: must be at least 1");
+        }
         if self.max_body_bytes < 1024 {
             bail!(
                 "max_body_bytes: must be at least 1024, got {}",
@@ -173,10 +258,38 @@ impl Config {
     }
 }
 
+fn durations(key: &str, secs: &[f64]) -> anyhow::Result<Vec<Duration>> {
+    secs.iter()
+        .map(|s| {
+            Duration::try_from_secs_f64(*s)
+                .map_err(|_| anyhow::anyhow!("{key}: {s} is not a number of seconds"))
+        })
+        .collect()
+}
+
+fn subnets<'a>(key: &str, items: impl Iterator<Item = &'a str>) -> anyhow::Result<Vec<Subnet>> {
+    items
+        .map(|s| {
+            s.trim()
+                .parse::<Subnet>()
+                .map_err(|e| anyhow::anyhow!("{key}: {e}"))
+        })
+        .collect()
+}
+
 fn parse_listen(key: &str, v: &str) -> anyhow::Result<SocketAddr> {
     v.parse().map_err(|_| {
         anyhow::anyhow!("{key}: expected an address such as 127.0.0.1:8071, got {v:?}")
     })
+}
+
+fn parse_role(key: &str, v: &str) -> anyhow::Result<Role> {
+    match v {
+        "all" => Ok(Role::All),
+        "api" => Ok(Role::Api),
+        "worker" => Ok(Role::Worker),
+        _ => bail!("{key}: expected `all`, `api` or `worker`, got {v:?}"),
+    }
 }
 
 fn parse_log_format(key: &str, v: &str) -> anyhow::Result<LogFormat> {
@@ -214,8 +327,20 @@ mod tests {
             config_file: Some(file),
             ..Default::default()
         };
-        let c = Config::load(&flags, env(&[])).expect("loads");
+        let c = Config::load(
+            &flags,
+            env(&[
+                ("HOOKLINE_SSRF_ALLOW", "127.0.0.0/8, ::1"),
+                ("HOOKLINE_RETRY_SCHEDULE", "0.5,2"),
+            ]),
+        )
+        .expect("loads");
         assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.ssrf_allow.len(), 2);
+        assert_eq!(
+            c.retry_schedule,
+            [Duration::from_millis(500), Duration::from_secs(2)]
+        );
         assert_eq!(c.max_body_bytes, 4096);
         let c = Config::load(&flags, env(&[("HOOKLINE_LISTEN", "127.0.0.1:9001")])).expect("loads");
         assert_eq!(c.listen.port(), 9001);

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod config;
 pub mod crypto;
+pub mod engine;
 pub mod ids;
 pub mod server;
 pub mod store;

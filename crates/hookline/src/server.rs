@@ -11,8 +11,12 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::crypto::{Cipher, token_hash};
+use crate::engine::http::Sender;
+use crate::engine::retry::RetryPolicy;
+use crate::engine::ssrf::Guard;
+use crate::engine::{Engine, EngineConfig};
 use crate::ids::random_token;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, Token};
@@ -28,6 +32,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     store: Arc<SqliteStore>,
+    engine: Engine,
+    role: Role,
     /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
     /// caller shows it once; only its hash is stored.
     pub new_admin_token: Option<String>,
@@ -54,15 +60,36 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let local = listener.local_addr()?;
+        let wake = Arc::new(tokio::sync::Notify::new());
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
             max_body_bytes: config.max_body_bytes,
             public_url: Arc::from(format!("http://{local}")),
+            wake: wake.clone(),
         };
+        let sender = Sender::new(
+            Guard {
+                allow: config.ssrf_allow.clone(),
+            },
+            Duration::from_secs(10).min(config.delivery_timeout),
+            config.delivery_timeout,
+            64 * 1024,
+        )?;
+        let engine_config = EngineConfig {
+            policy: RetryPolicy {
+                schedule: config.retry_schedule.clone(),
+                ..RetryPolicy::default()
+            },
+            concurrency: config.delivery_concurrency,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::new(state.store.clone(), sender, engine_config, wake);
         Ok(Application {
             listener,
             state,
             store,
+            engine,
+            role: config.role,
             new_admin_token,
         })
     }
@@ -80,14 +107,29 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let cleaner = tokio::spawn(clean_idempotency_keys(self.state.store.clone(), stop_rx));
+        let cleaner = tokio::spawn(clean_idempotency_keys(
+            self.state.store.clone(),
+            stop_rx.clone(),
+        ));
         tracing::info!(addr = %self.local_addr(), "listening");
-        axum::serve(self.listener, api::router(self.state))
+        let engine = match self.role {
+            Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
+            Role::Api => None,
+        };
+        let router = match self.role {
+            Role::All | Role::Api => api::router(self.state),
+            // A worker answers only its health check.
+            Role::Worker => api::health_router(self.state),
+        };
+        axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP")?;
         let _ = stop_tx.send(true);
         let _ = cleaner.await;
+        if let Some(engine) = engine {
+            let _ = engine.await;
+        }
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

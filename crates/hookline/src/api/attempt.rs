@@ -27,6 +27,7 @@ fn out(a: Attempt) -> MessageAttemptOut {
         status_text: status_text(a.status).into(),
         trigger_type: a.trigger_type,
         timestamp: format_date(a.created_at),
+        failure_reason: a.failure_reason,
     }
 }
 

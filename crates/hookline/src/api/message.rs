@@ -77,6 +77,9 @@ pub(super) async fn store_message(
         created_at: now,
     };
     state.store.create_message(&msg, &targets, now).await?;
+    if !targets.is_empty() {
+        state.wake.notify_one();
+    }
     Ok(msg)
 }
 

@@ -33,6 +33,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The base URL app-portal links point at.
     pub public_url: Arc<str>,
+    /// Wakes the delivery engine when there is new work, so a first attempt does not wait
+    /// for a poll.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// The API's routes.
@@ -170,6 +173,18 @@ async fn log_request(
     let resp = next.run(req).await;
     tracing::info!(target: "hookline::http", %method, route, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     resp
+}
+
+/// Only the health check: what a worker-only process serves.
+pub fn health_router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/health", get(health::health).head(health::health))
+        .route(
+            "/api/v1/health/ping",
+            get(health::health).head(health::health),
+        )
+        .fallback(|| async { ApiError::NotFound("route") })
+        .with_state(state)
 }
 
 /// `limit`, `iterator` (a `-` prefix pages backwards) and `order` from the query.

@@ -458,6 +458,9 @@ pub struct MessageAttemptOut {
     pub status_text: String,
     pub trigger_type: i64,
     pub timestamp: String,
+    /// Hookline extension: why the attempt failed, in words (timeout, connection refused,
+    /// refused by the SSRF guard, status 503, ...).
+    pub failure_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -21,6 +21,9 @@ pub(crate) struct ServeArgs {
     /// `human` or `json` (env HOOKLINE_LOG_FORMAT).
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<String>,
+    /// `all` (API and delivery, the default), `api` or `worker` (env HOOKLINE_ROLE).
+    #[arg(long, value_name = "ROLE")]
+    role: Option<String>,
 }
 
 pub(crate) fn run(a: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -29,6 +32,7 @@ pub(crate) fn run(a: &ServeArgs) -> anyhow::Result<ExitCode> {
         listen: a.listen.clone(),
         data_dir: a.data_dir.clone(),
         log_format: a.log_format.clone(),
+        role: a.role.clone(),
     };
     let config = Config::load(&flags, |k| std::env::var(k).ok())?;
     init_logs(config.log_format);

@@ -66,9 +66,9 @@ pub struct AttemptFilter {
 }
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
-pub trait Store: AppStore + EndpointStore + MessageStore + AuthStore {}
+pub trait Store: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore {}
 
-impl<T: AppStore + EndpointStore + MessageStore + AuthStore> Store for T {}
+impl<T: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore> Store for T {}
 
 /// Applications and event types.
 #[async_trait]
@@ -161,6 +161,31 @@ pub trait MessageStore: Send + Sync + 'static {
 pub enum AttemptScope<'a> {
     Message(&'a str),
     Endpoint(&'a str),
+}
+
+/// The delivery engine's queue.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync + 'static {
+    /// Leases up to `limit` due deliveries until `lease_until`: pending ones whose time has
+    /// come, and ones whose lease expired (their worker died). Each is attempted by one
+    /// worker at a time.
+    async fn claim_due(&self, now: Millis, lease_until: Millis, limit: usize)
+    -> Result<Vec<Claim>>;
+    /// Records an attempt and moves its delivery on, in one transaction.
+    async fn finish_attempt(&self, attempt: &Attempt, update: DeliveryUpdate) -> Result<()>;
+    /// Moves a claimed delivery on without an attempt (its message or endpoint is gone).
+    async fn settle_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+        update: DeliveryUpdate,
+        now: Millis,
+    ) -> Result<()>;
+    /// Gives claimed deliveries back (graceful shutdown): pending again, due now.
+    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()>;
+    async fn message_by_id(&self, id: &str) -> Result<Option<Message>>;
+    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
+    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
 }
 
 /// Tokens and idempotency keys.

@@ -126,7 +126,27 @@ pub struct Attempt {
     pub response_duration_ms: i64,
     /// 0 scheduled, 1 manual (Svix's `MessageAttemptTriggerType`).
     pub trigger_type: i64,
+    /// Why it failed, in words (timeout, connection refused, refused by the SSRF guard, ...).
+    pub failure_reason: Option<String>,
     pub created_at: Millis,
+}
+
+/// A delivery the engine has claimed (leased) to attempt now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    pub msg_id: String,
+    pub endpoint_id: String,
+    /// Attempts made before this one.
+    pub attempt_count: u32,
+    /// Scheduled by a person (resend, recover) rather than by the retry schedule.
+    pub manual: bool,
+}
+
+/// Where a delivery goes after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeliveryUpdate {
+    pub status: DeliveryStatus,
+    pub next_attempt_at: Option<Millis>,
 }
 
 /// An API token, by the hash of its text.

@@ -29,6 +29,9 @@ pub(crate) fn config(data_dir: &std::path::Path) -> Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: data_dir.to_path_buf(),
         admin_token: Secret::new(Some(ADMIN_TOKEN.into())),
+        // API tests run without the delivery engine, so nothing leaves the machine; the
+        // delivery tests turn it on with loopback receivers.
+        role: hookline::config::Role::Api,
         ..Config::default()
     }
 }

@@ -3,9 +3,11 @@
 
 mod apps;
 mod common;
+mod delivery;
 mod endpoints;
 mod errors;
 mod messages;
 mod openapi;
 mod persistence;
+mod receiver;
 mod svix_sdk;

@@ -20,7 +20,7 @@ impl SqliteStore {
         String::from_utf8(plain).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
-    fn endpoint_row(&self, r: &SqliteRow) -> Result<Endpoint> {
+    pub(super) fn endpoint_row(&self, r: &SqliteRow) -> Result<Endpoint> {
         let id: String = r.get("id");
         Ok(Endpoint {
             app_id: r.get("app_id"),

@@ -10,7 +10,7 @@ use crate::store::{
     MessageStore, Millis, Page, Result, StoreError,
 };
 
-fn message_row(r: &SqliteRow) -> Result<Message> {
+pub(super) fn message_row(r: &SqliteRow) -> Result<Message> {
     Ok(Message {
         id: r.get("id"),
         app_id: r.get("app_id"),
@@ -49,6 +49,7 @@ fn attempt_row(r: &SqliteRow) -> Result<Attempt> {
         response: r.get("response"),
         response_duration_ms: r.get("response_duration_ms"),
         trigger_type: r.get("trigger_type"),
+        failure_reason: r.get("failure_reason"),
         created_at: r.get("created_at"),
     })
 }
@@ -177,8 +178,8 @@ impl MessageStore for SqliteStore {
 
     async fn requeue_delivery(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> Result<()> {
         sqlx::query(
-            "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3, ?3) \
-             ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, next_attempt_at = ?3, updated_at = ?3",
+            "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at, manual) VALUES (?1, ?2, 1, ?3, ?3, ?3, 1) \
+             ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, next_attempt_at = ?3, updated_at = ?3, manual = 1, lease_until = NULL, attempt_count = 0",
         )
         .bind(msg_id)
         .bind(endpoint_id)
@@ -196,7 +197,7 @@ impl MessageStore for SqliteStore {
         now: Millis,
     ) -> Result<u64> {
         let r = sqlx::query(
-            "UPDATE delivery SET status = 1, next_attempt_at = ?1, updated_at = ?1 \
+            "UPDATE delivery SET status = 1, next_attempt_at = ?1, updated_at = ?1, manual = 1, attempt_count = 0 \
              WHERE endpoint_id = ?2 AND status = 2 AND msg_id IN (SELECT id FROM message WHERE created_at >= ?3 AND created_at < ?4)",
         )
         .bind(now)

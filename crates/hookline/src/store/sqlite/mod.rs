@@ -3,6 +3,7 @@
 
 mod apps;
 mod auth;
+mod deliveries;
 mod endpoints;
 mod messages;
 
@@ -18,7 +19,13 @@ use super::{Order, Page, Result, StoreError};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../../migrations/sqlite/0002_delivery_engine.sql"),
+    ),
+];
 
 /// The SQLite store.
 #[derive(Clone, Debug)]

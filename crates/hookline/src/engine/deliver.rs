@@ -1,0 +1,153 @@
+//! One claimed delivery: load, sign, send, record, decide.
+
+use hookline_sig::{Message as SigMessage, UnixTime, presets};
+use ring::rand::SecureRandom as _;
+
+use super::Engine;
+use super::retry::Decision;
+use crate::ids::new_id;
+use crate::store::{Attempt, Claim, DeliveryStatus, DeliveryUpdate, Endpoint, Message};
+
+/// The headers of one delivery: content type, the endpoint's own headers, and the signature
+/// headers of its scheme. During a rotation's grace period the previous secrets sign too,
+/// newest first, where the scheme's header carries several signatures.
+pub(super) fn headers(
+    ep: &Endpoint,
+    msg: &Message,
+    body: &[u8],
+    now: i64,
+) -> Result<Vec<(String, String)>, String> {
+    let scheme = presets::by_name(&ep.signature_scheme)
+        .ok_or_else(|| format!("unknown signature scheme {}", ep.signature_scheme))?;
+    let mut keys = vec![ep.secret.as_str()];
+    keys.extend(
+        ep.previous_secrets
+            .iter()
+            .rev()
+            .filter(|p| p.expires_at > now)
+            .map(|p| p.key.as_str()),
+    );
+    let signed = scheme
+        .sign(
+            &keys,
+            &SigMessage {
+                id: Some(&msg.id),
+                timestamp: UnixTime::from_millis(now),
+                body,
+                url: Some(&ep.url),
+            },
+        )
+        .map_err(|e| format!("signing failed: {e}"))?;
+    let mut out = vec![("content-type".to_owned(), "application/json".to_owned())];
+    out.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out.extend(signed);
+    Ok(out)
+}
+
+pub(super) async fn deliver(engine: &Engine, claim: Claim) {
+    let store = &engine.store;
+    let now = crate::now_millis();
+    let settle = |status: DeliveryStatus| DeliveryUpdate {
+        status,
+        next_attempt_at: None,
+    };
+    let loaded = tokio::try_join!(
+        store.message_by_id(&claim.msg_id),
+        store.endpoint_by_id(&claim.endpoint_id)
+    );
+    let (msg, ep) = match loaded {
+        Ok((Some(m), Some(e))) => (m, e),
+        // Deleted since it was queued (the delivery row goes with it).
+        Ok(_) => return,
+        Err(e) => {
+            tracing::error!(error = %e, msg = %claim.msg_id, "loading a delivery; its lease will expire and it will be retried");
+            return;
+        }
+    };
+    let fail_without_attempt = |reason: &str| {
+        tracing::warn!(msg = %msg.id, endpoint = %ep.id, reason, "delivery failed without an attempt");
+    };
+    if ep.disabled {
+        fail_without_attempt("endpoint disabled");
+        let _ = store
+            .settle_delivery(&msg.id, &ep.id, settle(DeliveryStatus::Fail), now)
+            .await;
+        return;
+    }
+    let Some(payload) = msg.payload.clone() else {
+        fail_without_attempt("payload expunged or expired");
+        let _ = store
+            .settle_delivery(&msg.id, &ep.id, settle(DeliveryStatus::Fail), now)
+            .await;
+        return;
+    };
+    let body = payload.into_bytes();
+    let sent = match headers(&ep, &msg, &body, now) {
+        Ok(h) => engine.sender.send(&ep.url, &h, body, now).await,
+        Err(reason) => super::http::Sent {
+            outcome: super::retry::Outcome::Refused,
+            status_code: 0,
+            response: reason.clone(),
+            duration: std::time::Duration::ZERO,
+            failure_reason: Some(reason),
+        },
+    };
+    let finished = crate::now_millis();
+    let decision =
+        engine
+            .config
+            .policy
+            .decide(&sent.outcome, claim.attempt_count + 1, finished, draw());
+    let (status, next_attempt_at) = match decision {
+        Decision::Delivered => (DeliveryStatus::Success, None),
+        Decision::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
+        Decision::GiveUp | Decision::DisableEndpoint => (DeliveryStatus::Fail, None),
+    };
+    let attempt = Attempt {
+        id: new_id("atmpt"),
+        msg_id: msg.id.clone(),
+        endpoint_id: ep.id.clone(),
+        url: ep.url.clone(),
+        status: if status == DeliveryStatus::Success {
+            DeliveryStatus::Success
+        } else {
+            DeliveryStatus::Fail
+        },
+        response_status_code: i64::from(sent.status_code),
+        response: sent.response,
+        response_duration_ms: i64::try_from(sent.duration.as_millis()).unwrap_or(i64::MAX),
+        trigger_type: i64::from(claim.manual),
+        failure_reason: sent.failure_reason.clone(),
+        created_at: finished,
+    };
+    tracing::info!(
+        msg = %msg.id, endpoint = %ep.id, status = sent.status_code, ms = attempt.response_duration_ms,
+        outcome = ?decision, reason = sent.failure_reason.as_deref().unwrap_or(""), "attempt"
+    );
+    if let Err(e) = store
+        .finish_attempt(
+            &attempt,
+            DeliveryUpdate {
+                status,
+                next_attempt_at,
+            },
+        )
+        .await
+    {
+        tracing::error!(error = %e, msg = %msg.id, "recording an attempt; the delivery will be retried when its lease expires");
+        return;
+    }
+    if decision == Decision::DisableEndpoint {
+        tracing::warn!(endpoint = %ep.id, "410 Gone: endpoint disabled");
+        if let Err(e) = store.disable_endpoint(&ep.id, finished).await {
+            tracing::error!(error = %e, "disabling an endpoint");
+        }
+    }
+}
+
+/// A uniform draw in [0, 1) for retry jitter.
+fn draw() -> f64 {
+    let mut b = [0u8; 4];
+    let _ = ring::rand::SystemRandom::new().fill(&mut b);
+    f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+}

@@ -1,0 +1,161 @@
+//! The delivery engine: claims due deliveries from the store, signs each in its endpoint's
+//! scheme, sends it, records the attempt and schedules what comes next.
+//!
+//! Pure policy lives apart: `retry` (when to try again) and `ssrf` (where deliveries may go).
+//! `http` makes one attempt; `deliver` turns a claim into an attempt record. This module is
+//! the loop: claim a batch (leased, so a crashed worker's claims are taken up again when
+//! their lease runs out), run each delivery as its own task under a concurrency bound so a
+//! slow endpoint never holds up the rest, and sleep until woken by the API or a poll.
+//!
+//! Not yet here (see the issue): per-endpoint throttle rates and concurrency caps, circuit
+//! breaking, disabling after days of failures, operational webhooks, metrics.
+
+mod deliver;
+pub mod http;
+pub mod retry;
+pub mod ssrf;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::store::Store;
+use retry::RetryPolicy;
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub policy: RetryPolicy,
+    /// Deliveries in flight at once, across all endpoints.
+    pub concurrency: usize,
+    /// How long a claim is held before another worker may take it over.
+    pub lease: Duration,
+    /// How often to look for due work when nobody wakes the engine.
+    pub poll: Duration,
+    /// How long shutdown waits for in-flight attempts before giving them back.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            policy: RetryPolicy::default(),
+            concurrency: 64,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The engine. Cheap to clone into tasks.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    sender: http::Sender,
+    config: Arc<EngineConfig>,
+    wake: Arc<Notify>,
+    /// Claims being worked on, to give back on shutdown. A std mutex: held for an insert or
+    /// a remove, never across an await.
+    in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        sender: http::Sender,
+        config: EngineConfig,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Engine {
+            store,
+            sender,
+            config: Arc::new(config),
+            wake,
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Runs until `stop` turns true; then lets in-flight attempts finish within the grace
+    /// period and gives back the rest.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            while tasks.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            let claims = if free == 0 {
+                Vec::new()
+            } else {
+                let now = crate::now_millis();
+                let lease_until =
+                    now + i64::try_from(self.config.lease.as_millis()).unwrap_or(60_000);
+                match self.store.claim_due(now, lease_until, free).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::error!(error = %e, "claiming deliveries");
+                        Vec::new()
+                    }
+                }
+            };
+            let idle = claims.is_empty();
+            for claim in claims {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
+                self.lock_in_flight().insert(key.clone());
+                let engine = self.clone();
+                tasks.spawn(async move {
+                    deliver::deliver(&engine, claim).await;
+                    engine.lock_in_flight().remove(&key);
+                    drop(permit);
+                });
+            }
+            if idle || permits.available_permits() == 0 {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(self.config.poll) => {}
+                    _ = tasks.join_next(), if !tasks.is_empty() => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        let drained = tokio::time::timeout(self.config.shutdown_grace, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        let unfinished: Vec<(String, String)> = self.lock_in_flight().drain().collect();
+        if !unfinished.is_empty() {
+            tracing::info!(
+                count = unfinished.len(),
+                "giving back unfinished deliveries"
+            );
+            if let Err(e) = self
+                .store
+                .release_claims(&unfinished, crate::now_millis())
+                .await
+            {
+                tracing::error!(error = %e, "releasing claims; their leases will expire instead");
+            }
+        }
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        // A panic while holding this lock cannot leave the set inconsistent (single inserts
+        // and removes), so a poisoned lock is used as it is.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

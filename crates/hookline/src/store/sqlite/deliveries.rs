@@ -1,0 +1,135 @@
+//! The delivery engine's queue: claims with leases, attempts recorded with their outcome.
+
+use async_trait::async_trait;
+use sqlx::Row as _;
+
+use super::SqliteStore;
+use super::messages::message_row;
+use crate::store::{
+    Attempt, Claim, DeliveryStore, DeliveryUpdate, Endpoint, Message, Millis, Result,
+};
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn claim_due(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+    ) -> Result<Vec<Claim>> {
+        // One statement: the UPDATE takes SQLite's write lock, so two workers cannot claim
+        // the same row.
+        let rows = sqlx::query(
+            "UPDATE delivery SET status = 3, lease_until = ?1, updated_at = ?2 \
+             WHERE (msg_id, endpoint_id) IN ( \
+                 SELECT msg_id, endpoint_id FROM delivery \
+                 WHERE (status = 1 AND next_attempt_at <= ?2) OR (status = 3 AND lease_until < ?2) \
+                 ORDER BY next_attempt_at LIMIT ?3) \
+             RETURNING msg_id, endpoint_id, attempt_count, manual",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Claim {
+                msg_id: r.get("msg_id"),
+                endpoint_id: r.get("endpoint_id"),
+                attempt_count: u32::try_from(r.get::<i64, _>("attempt_count")).unwrap_or(u32::MAX),
+                manual: r.get("manual"),
+            })
+            .collect())
+    }
+
+    async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&a.id)
+        .bind(&a.msg_id)
+        .bind(&a.endpoint_id)
+        .bind(&a.url)
+        .bind(a.status as i64)
+        .bind(a.response_status_code)
+        .bind(&a.response)
+        .bind(a.response_duration_ms)
+        .bind(a.trigger_type)
+        .bind(&a.failure_reason)
+        .bind(a.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE delivery SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, lease_until = NULL, manual = 0, updated_at = ? \
+             WHERE msg_id = ? AND endpoint_id = ?",
+        )
+        .bind(update.status as i64)
+        .bind(update.next_attempt_at)
+        .bind(a.created_at)
+        .bind(&a.msg_id)
+        .bind(&a.endpoint_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn settle_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+        update: DeliveryUpdate,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query("UPDATE delivery SET status = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ?")
+            .bind(update.status as i64)
+            .bind(update.next_attempt_at)
+            .bind(now)
+            .bind(msg_id)
+            .bind(endpoint_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
+        for (msg_id, endpoint_id) in claims {
+            sqlx::query("UPDATE delivery SET status = 1, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ? AND status = 3")
+                .bind(now)
+                .bind(now)
+                .bind(msg_id)
+                .bind(endpoint_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn message_by_id(&self, id: &str) -> Result<Option<Message>> {
+        let row = sqlx::query("SELECT * FROM message WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(message_row).transpose()
+    }
+
+    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>> {
+        let row = sqlx::query("SELECT * FROM endpoint WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(|r| self.endpoint_row(r)).transpose()
+    }
+
+    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE endpoint SET disabled = 1, updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

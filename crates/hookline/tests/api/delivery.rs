@@ -1,0 +1,370 @@
+//! The delivery engine end to end: real receivers on loopback that verify every signature.
+
+use std::time::Duration;
+
+use hookline_sig::{Request, UnixTime, presets};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, config, fresh_dir, spawn_with};
+use crate::receiver::Receiver;
+
+/// A server that may deliver to loopback, with fast retries.
+async fn app_with_retries(schedule: &[f64]) -> TestApp {
+    let mut c = config(&fresh_dir());
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.retry_schedule = schedule
+        .iter()
+        .map(|s| Duration::from_secs_f64(*s))
+        .collect();
+    c.delivery_timeout = Duration::from_secs(5);
+    c.role = hookline::config::Role::All;
+    spawn_with(c).await
+}
+
+async fn endpoint(app: &TestApp, app_id: &str, body: Value) -> (String, String) {
+    let (s, ep) = app
+        .post(&format!("/api/v1/app/{app_id}/endpoint"), body)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ep}");
+    let id = ep["id"].as_str().expect("id").to_owned();
+    let secret = app
+        .get(&format!("/api/v1/app/{app_id}/endpoint/{id}/secret"))
+        .await
+        .1["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    (id, secret)
+}
+
+async fn send(app: &TestApp, app_id: &str, payload: Value) -> String {
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/msg"),
+            json!({"eventType": "invoice.paid", "payload": payload}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{m}");
+    m["id"].as_str().expect("id").to_owned()
+}
+
+/// Polls until the message's delivery to the endpoint has `status_text`.
+async fn wait_status(app: &TestApp, app_id: &str, msg_id: &str, status_text: &str) -> Value {
+    for _ in 0..200 {
+        let (_, d) = app
+            .get(&format!("/api/v1/app/{app_id}/msg/{msg_id}/endpoint"))
+            .await;
+        if d["data"][0]["statusText"] == status_text {
+            return d["data"][0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("delivery of {msg_id} never became {status_text}");
+}
+
+fn verify(
+    scheme: &str,
+    keys: &[&str],
+    r: &crate::receiver::Received,
+) -> Result<hookline_sig::Verified, hookline_sig::VerifyError> {
+    let v = presets::by_name(scheme)
+        .expect("preset")
+        .verifier(keys)
+        .expect("keys");
+    v.verify(
+        &Request::new(&r.headers, &r.body),
+        UnixTime::from(std::time::SystemTime::now()),
+    )
+}
+
+#[tokio::test]
+async fn delivers_signed_payloads_that_both_verifiers_accept() {
+    let app = app_with_retries(&[0.2]).await;
+    let rx = Receiver::start(&[]).await;
+    let app_id = app.create_app("a", None).await;
+    let (ep_id, secret) = endpoint(
+        &app,
+        &app_id,
+        json!({"url": rx.url, "headers": {"X-Team": "blue"}}),
+    )
+    .await;
+    let payload = json!({"invoiceId": "in_1", "amount": 4200, "note": "héllo"});
+    let msg_id = send(&app, &app_id, payload.clone()).await;
+    let got = rx.wait_for(1).await;
+    let r = &got[0];
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).expect("json"),
+        payload
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("x-team"), Some("blue"));
+    assert_eq!(r.header("svix-id"), Some(msg_id.as_str()));
+    let ok = verify("svix", &[&secret], r).expect("hookline-sig verifies");
+    assert_eq!(ok.id.as_deref(), Some(msg_id.as_str()));
+    // The official svix crate's verifier agrees.
+    let mut map = http::HeaderMap::new();
+    for (k, v) in &r.headers {
+        map.insert(
+            http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+            http::HeaderValue::from_str(v).expect("value"),
+        );
+    }
+    svix::webhooks::Webhook::new(&secret)
+        .expect("secret")
+        .verify(&r.body, &map)
+        .expect("the svix crate verifies");
+
+    let d = wait_status(&app, &app_id, &msg_id, "success").await;
+    assert_eq!(d["id"], ep_id.as_str());
+    let (_, attempts) = app
+        .get(&format!("/api/v1/app/{app_id}/attempt/msg/{msg_id}"))
+        .await;
+    let a = &attempts["data"][0];
+    assert_eq!(
+        (
+            a["responseStatusCode"].as_i64(),
+            a["status"].as_i64(),
+            a["triggerType"].as_i64()
+        ),
+        (Some(200), Some(0), Some(0))
+    );
+    assert_eq!(a["response"], "ok from receiver");
+    assert_eq!(a["url"], rx.url.as_str());
+    let (_, stats) = app
+        .get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/stats"))
+        .await;
+    assert_eq!(stats["success"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn retries_with_the_same_id_until_success() {
+    let app = app_with_retries(&[0.2, 0.2, 0.2]).await;
+    let rx = Receiver::start(&[500, 503]).await;
+    let app_id = app.create_app("a", None).await;
+    let (_, secret) = endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    let msg_id = send(&app, &app_id, json!({"n": 1})).await;
+    let got = rx.wait_for(3).await;
+    assert!(
+        got.iter()
+            .all(|r| r.header("svix-id") == Some(msg_id.as_str())),
+        "the id is the same on every retry"
+    );
+    assert!(
+        got.iter().all(|r| verify("svix", &[&secret], r).is_ok()),
+        "each retry is signed afresh"
+    );
+    wait_status(&app, &app_id, &msg_id, "success").await;
+    let (_, attempts) = app
+        .get(&format!("/api/v1/app/{app_id}/attempt/msg/{msg_id}"))
+        .await;
+    let codes: Vec<i64> = attempts["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|a| a["responseStatusCode"].as_i64().expect("code"))
+        .collect();
+    assert_eq!(codes, [200, 503, 500], "newest first");
+    assert_eq!(attempts["data"][2]["failureReason"], "status 500");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn gives_up_after_the_schedule_and_410_disables_the_endpoint() {
+    let app = app_with_retries(&[0.1]).await;
+    let rx = Receiver::start(&[500, 500, 500, 500]).await;
+    let gone = Receiver::start(&[410]).await;
+    let app_id = app.create_app("a", None).await;
+    endpoint(
+        &app,
+        &app_id,
+        json!({"url": rx.url, "eventTypes": ["invoice.paid"]}),
+    )
+    .await;
+    let (gone_id, _) = endpoint(&app, &app_id, json!({"url": gone.url, "channels": ["g"]})).await;
+    let msg_id = send(&app, &app_id, json!({})).await;
+    wait_status(&app, &app_id, &msg_id, "fail").await;
+    assert_eq!(rx.received().len(), 2, "one attempt and one retry");
+
+    let (_, m) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/msg"),
+            json!({"eventType": "other", "payload": {}, "channels": ["g"]}),
+        )
+        .await;
+    let gone_msg = m["id"].as_str().expect("id").to_owned();
+    wait_status(&app, &app_id, &gone_msg, "fail").await;
+    let (_, ep) = app
+        .get(&format!("/api/v1/app/{app_id}/endpoint/{gone_id}"))
+        .await;
+    assert_eq!(ep["disabled"], true, "410 Gone disables the endpoint");
+    assert_eq!(gone.received().len(), 1, "no retry after 410");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn loopback_is_refused_without_the_allow_list() {
+    let mut c = config(&fresh_dir());
+    c.role = hookline::config::Role::All;
+    let app = spawn_with(c).await;
+    let rx = Receiver::start(&[]).await;
+    let app_id = app.create_app("a", None).await;
+    endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    let msg_id = send(&app, &app_id, json!({})).await;
+    wait_status(&app, &app_id, &msg_id, "fail").await;
+    let (_, attempts) = app
+        .get(&format!("/api/v1/app/{app_id}/attempt/msg/{msg_id}"))
+        .await;
+    let reason = attempts["data"][0]["failureReason"]
+        .as_str()
+        .expect("reason");
+    assert!(
+        reason.contains("SSRF") && reason.contains("loopback"),
+        "{reason}"
+    );
+    assert_eq!(attempts["data"][0]["responseStatusCode"], 0);
+    assert!(rx.received().is_empty(), "nothing reached the receiver");
+    // A host name that resolves to loopback is refused the same way.
+    endpoint(
+        &app,
+        &app_id,
+        json!({"url": rx.url.replace("127.0.0.1", "localhost")}),
+    )
+    .await;
+    let msg_id = send(&app, &app_id, json!({})).await;
+    for _ in 0..100 {
+        let (_, a) = app
+            .get(&format!("/api/v1/app/{app_id}/attempt/msg/{msg_id}"))
+            .await;
+        if a["data"].as_array().is_some_and(|d| d.len() == 2) {
+            assert!(
+                a["data"]
+                    .as_array()
+                    .expect("data")
+                    .iter()
+                    .all(|x| x["failureReason"]
+                        .as_str()
+                        .is_some_and(|r| r.contains("SSRF"))),
+                "{a}"
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(rx.received().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rotation_signs_with_both_secrets_and_other_schemes_work() {
+    let app = app_with_retries(&[0.2]).await;
+    let rx = Receiver::start(&[]).await;
+    let app_id = app.create_app("a", None).await;
+    let (ep_id, old) = endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    let (_, rotated) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint/{ep_id}/secret/rotate"),
+            json!({"gracePeriodSeconds": 3600}),
+        )
+        .await;
+    let new = rotated["key"].as_str().expect("key").to_owned();
+    send(&app, &app_id, json!({"after": "rotation"})).await;
+    let r = rx.wait_for(1).await.remove(0);
+    assert_eq!(
+        r.header("svix-signature").expect("sig").split(' ').count(),
+        2,
+        "two signatures during the grace period"
+    );
+    assert!(
+        verify("svix", &[&new], &r).is_ok(),
+        "the new secret verifies"
+    );
+    assert!(
+        verify("svix", &[&old], &r).is_ok(),
+        "the old secret still verifies"
+    );
+
+    // An endpoint signed Stripe-style.
+    let stripe_rx = Receiver::start(&[]).await;
+    let (_, stripe_secret) = endpoint(
+        &app,
+        &app_id,
+        json!({"url": stripe_rx.url, "signatureScheme": "stripe"}),
+    )
+    .await;
+    send(&app, &app_id, json!({"stripe": true})).await;
+    let r = stripe_rx.wait_for(1).await.remove(0);
+    assert!(
+        r.header("stripe-signature")
+            .is_some_and(|v| v.starts_with("t="))
+    );
+    verify("stripe", &[&stripe_secret], &r).expect("stripe-style signature verifies");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn resend_and_recover_deliver_again() {
+    let app = app_with_retries(&[0.1]).await;
+    let rx = Receiver::start(&[500, 500]).await;
+    let app_id = app.create_app("a", None).await;
+    let (ep_id, _) = endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    let msg_id = send(&app, &app_id, json!({})).await;
+    wait_status(&app, &app_id, &msg_id, "fail").await;
+    // Recover: failed deliveries since a time go out again (the receiver now answers 200).
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint/{ep_id}/recover"),
+            json!({"since": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    wait_status(&app, &app_id, &msg_id, "success").await;
+    assert_eq!(rx.received().len(), 3);
+    // Resend: once more, as a manual attempt.
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{ep_id}/resend"
+        )))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    rx.wait_for(4).await;
+    for _ in 0..100 {
+        let (_, a) = app
+            .get(&format!("/api/v1/app/{app_id}/attempt/endpoint/{ep_id}"))
+            .await;
+        if a["data"].as_array().is_some_and(|d| d.len() == 4) {
+            assert_eq!(a["data"][0]["triggerType"], 1, "the resend is manual");
+            app.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the resend attempt was not recorded");
+}
+
+#[tokio::test]
+async fn a_delete_while_queued_is_not_an_error() {
+    let app = app_with_retries(&[0.2]).await;
+    let app_id = app.create_app("a", None).await;
+    let (ep_id, _) = endpoint(
+        &app,
+        &app_id,
+        json!({"url": "http://127.0.0.1:9/nothing-listens"}),
+    )
+    .await;
+    send(&app, &app_id, json!({})).await;
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/app/{app_id}/endpoint/{ep_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    app.stop().await;
+}
