@@ -168,9 +168,15 @@ pub enum AttemptScope<'a> {
 pub trait DeliveryStore: Send + Sync + 'static {
     /// Leases up to `limit` due deliveries until `lease_until`: pending ones whose time has
     /// come, and ones whose lease expired (their worker died). Each is attempted by one
-    /// worker at a time.
-    async fn claim_due(&self, now: Millis, lease_until: Millis, limit: usize)
-    -> Result<Vec<Claim>>;
+    /// worker at a time. `busy` lists endpoints to skip (at their concurrency cap), so work
+    /// for healthy endpoints is never stuck behind a slow one.
+    async fn claim_due(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+        busy: &[String],
+    ) -> Result<Vec<Claim>>;
     /// Records an attempt and moves its delivery on, in one transaction.
     async fn finish_attempt(&self, attempt: &Attempt, update: DeliveryUpdate) -> Result<()>;
     /// Moves a claimed delivery on without an attempt (its message or endpoint is gone).
@@ -181,6 +187,11 @@ pub trait DeliveryStore: Send + Sync + 'static {
         update: DeliveryUpdate,
         now: Millis,
     ) -> Result<()>;
+    /// Called once when a worker starts. An embedded single-node store knows that every
+    /// claim still held was left by a process that died, and gives them all back now
+    /// instead of waiting for their leases; a shared store (several nodes) leaves them to
+    /// expire. Returns how many were given back.
+    async fn reclaim_after_restart(&self, now: Millis) -> Result<u64>;
     /// Gives claimed deliveries back (graceful shutdown): pending again, due now.
     async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()>;
     async fn message_by_id(&self, id: &str) -> Result<Option<Message>>;

@@ -10,4 +10,5 @@ mod messages;
 mod openapi;
 mod persistence;
 mod receiver;
+mod resilience;
 mod svix_sdk;

@@ -16,22 +16,31 @@ impl DeliveryStore for SqliteStore {
         now: Millis,
         lease_until: Millis,
         limit: usize,
+        busy: &[String],
     ) -> Result<Vec<Claim>> {
         // One statement: the UPDATE takes SQLite's write lock, so two workers cannot claim
         // the same row.
-        let rows = sqlx::query(
-            "UPDATE delivery SET status = 3, lease_until = ?1, updated_at = ?2 \
-             WHERE (msg_id, endpoint_id) IN ( \
-                 SELECT msg_id, endpoint_id FROM delivery \
-                 WHERE (status = 1 AND next_attempt_at <= ?2) OR (status = 3 AND lease_until < ?2) \
-                 ORDER BY next_attempt_at LIMIT ?3) \
-             RETURNING msg_id, endpoint_id, attempt_count, manual",
-        )
-        .bind(lease_until)
-        .bind(now)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
+        let mut q = sqlx::QueryBuilder::new("UPDATE delivery SET status = 3, lease_until = ");
+        q.push_bind(lease_until)
+            .push(", updated_at = ")
+            .push_bind(now);
+        q.push(" WHERE (msg_id, endpoint_id) IN (SELECT msg_id, endpoint_id FROM delivery WHERE ((status = 1 AND next_attempt_at <= ");
+        q.push_bind(now)
+            .push(") OR (status = 3 AND lease_until < ")
+            .push_bind(now)
+            .push("))");
+        if !busy.is_empty() {
+            q.push(" AND endpoint_id NOT IN (");
+            let mut sep = q.separated(", ");
+            for id in busy {
+                sep.push_bind(id.clone());
+            }
+            q.push(")");
+        }
+        q.push(" ORDER BY next_attempt_at LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        q.push(") RETURNING msg_id, endpoint_id, attempt_count, manual");
+        let rows = q.build().fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
             .map(|r| Claim {
@@ -93,6 +102,14 @@ impl DeliveryStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn reclaim_after_restart(&self, now: Millis) -> Result<u64> {
+        let r = sqlx::query("UPDATE delivery SET status = 1, next_attempt_at = ?1, lease_until = NULL, updated_at = ?1 WHERE status = 3")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
     }
 
     async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
