@@ -179,14 +179,13 @@ impl Engine {
                     drop(permit);
                 });
             }
-            if !over_cap.is_empty() {
-                if let Err(e) = self
+            if !over_cap.is_empty()
+                && let Err(e) = self
                     .store
                     .release_claims(&over_cap, crate::now_millis())
                     .await
-                {
-                    tracing::error!(error = %e, "giving back claims over an endpoint's cap");
-                }
+            {
+                tracing::error!(error = %e, "giving back claims over an endpoint's cap");
             }
             if idle || permits.available_permits() == 0 {
                 tokio::select! {
