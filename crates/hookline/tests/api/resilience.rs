@@ -96,6 +96,8 @@ async fn a_black_holed_endpoint_does_not_delay_healthy_ones() {
 }
 
 /// The `hookline` binary as a child process, and the address it listens on.
+// The child is handed to the caller, which kills and reaps it; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
 fn start_server(dir: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hookline"))
         .args([
@@ -117,10 +119,11 @@ fn start_server(dir: &std::path::Path) -> (Child, String) {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(
-            out.read_line(&mut line).expect("read") > 0,
-            "server exited before listening"
-        );
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server exited before listening");
+        }
         if let Some(addr) = line.trim().strip_prefix("Hookline listening on ") {
             return (child, addr.to_owned());
         }
