@@ -107,10 +107,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let cleaner = tokio::spawn(clean_idempotency_keys(
-            self.state.store.clone(),
-            stop_rx.clone(),
-        ));
+        let cleaner = tokio::spawn(clean_up(self.state.store.clone(), stop_rx.clone()));
         tracing::info!(addr = %self.local_addr(), "listening");
         let engine = match self.role {
             Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
@@ -168,11 +165,14 @@ async fn ensure_admin_token(
     Ok(Some(token))
 }
 
-async fn clean_idempotency_keys(
-    store: Arc<dyn Store>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+/// The background cleaner: idempotency keys past their time, payloads past their retention.
+async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        match store.expire_payloads(crate::now_millis()).await {
+            Ok(n) if n > 0 => tracing::info!(expired = n, "payloads past their retention removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "removing expired payloads"),
+        }
         match store
             .purge_idempotency_keys(crate::now_millis() - IDEMPOTENCY_TTL_MS)
             .await

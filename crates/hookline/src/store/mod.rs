@@ -127,6 +127,8 @@ pub trait MessageStore: Send + Sync + 'static {
         filter: &MessageFilter,
     ) -> Result<Vec<Message>>;
     async fn expunge_message_content(&self, app_id: &str, id: &str) -> Result<bool>;
+    /// Drops payloads past their retention period (messages and attempts stay).
+    async fn expire_payloads(&self, now: Millis) -> Result<u64>;
     async fn deliveries_of_message(&self, msg_id: &str) -> Result<Vec<Delivery>>;
     /// Messages routed to an endpoint, with their delivery to it.
     async fn messages_of_endpoint(

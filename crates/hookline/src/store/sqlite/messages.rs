@@ -147,6 +147,14 @@ impl MessageStore for SqliteStore {
         Ok(r.rows_affected() > 0)
     }
 
+    async fn expire_payloads(&self, now: Millis) -> Result<u64> {
+        let r = sqlx::query("UPDATE message SET payload = NULL WHERE payload IS NOT NULL AND payload_expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     async fn deliveries_of_message(&self, msg_id: &str) -> Result<Vec<Delivery>> {
         let rows = sqlx::query("SELECT *, created_at AS d_created_at, updated_at AS d_updated_at FROM delivery WHERE msg_id = ? ORDER BY endpoint_id")
             .bind(msg_id)
