@@ -21,6 +21,7 @@ pub mod config;
 pub mod crypto;
 pub mod engine;
 pub mod ids;
+pub mod metrics;
 pub mod server;
 pub mod store;
 

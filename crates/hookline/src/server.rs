@@ -66,6 +66,7 @@ impl Application {
             max_body_bytes: config.max_body_bytes,
             public_url: Arc::from(format!("http://{local}")),
             wake: wake.clone(),
+            metrics: Arc::default(),
         };
         let sender = Sender::new(
             Guard {
@@ -83,7 +84,13 @@ impl Application {
             concurrency: config.delivery_concurrency,
             ..EngineConfig::default()
         };
-        let engine = Engine::new(state.store.clone(), sender, engine_config, wake);
+        let engine = Engine::new(
+            state.store.clone(),
+            sender,
+            engine_config,
+            wake,
+            state.metrics.clone(),
+        );
         Ok(Application {
             listener,
             state,

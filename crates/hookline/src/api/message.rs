@@ -77,6 +77,7 @@ pub(super) async fn store_message(
         created_at: now,
     };
     state.store.create_message(&msg, &targets, now).await?;
+    state.metrics.message_accepted();
     if !targets.is_empty() {
         state.wake.notify_one();
     }

@@ -36,6 +36,7 @@ pub struct AppState {
     /// Wakes the delivery engine when there is new work, so a first attempt does not wait
     /// for a poll.
     pub wake: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The API's routes.
@@ -154,6 +155,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(log_request));
     Router::new()
         .nest("/api/v1", api)
+        .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state)
 }
@@ -175,7 +177,21 @@ async fn log_request(
     resp
 }
 
-/// Only the health check: what a worker-only process serves.
+/// `GET /metrics`: Prometheus text format. Counts only: no ids, payloads or secrets.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], String)> {
+    let gauges = state.store.gauges(crate::now_millis()).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(gauges),
+    ))
+}
+
+/// Only the health check and metrics: what a worker-only process serves.
 pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/health", get(health::health).head(health::health))

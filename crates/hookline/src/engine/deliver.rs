@@ -103,6 +103,15 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         Decision::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
         Decision::GiveUp | Decision::DisableEndpoint => (DeliveryStatus::Fail, None),
     };
+    let label = match (&decision, &sent.outcome) {
+        (Decision::Delivered, _) => "success",
+        (_, super::retry::Outcome::Refused) => "refused",
+        _ => "failure",
+    };
+    engine.metrics.attempt(label, sent.status_code);
+    if decision == Decision::Delivered {
+        engine.metrics.delivered_after(finished - msg.created_at);
+    }
     let attempt = Attempt {
         id: new_id("atmpt"),
         msg_id: msg.id.clone(),

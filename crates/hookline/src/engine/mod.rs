@@ -70,6 +70,7 @@ pub struct Engine {
     /// endpoints at their cap). A std mutex: held for an insert or a remove, never across an
     /// await.
     in_flight: Arc<Mutex<InFlight>>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Default)]
@@ -109,6 +110,7 @@ impl Engine {
         sender: http::Sender,
         config: EngineConfig,
         wake: Arc<Notify>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         Engine {
             store,
@@ -116,6 +118,7 @@ impl Engine {
             config: Arc::new(config),
             wake,
             in_flight: Arc::default(),
+            metrics,
         }
     }
 

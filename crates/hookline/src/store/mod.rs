@@ -199,6 +199,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn message_by_id(&self, id: &str) -> Result<Option<Message>>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
+    /// For `/metrics`.
+    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
 }
 
 /// Tokens and idempotency keys.

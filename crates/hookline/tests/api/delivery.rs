@@ -135,6 +135,23 @@ async fn delivers_signed_payloads_that_both_verifiers_accept() {
         .get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/stats"))
         .await;
     assert_eq!(stats["success"], 1);
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        "hookline_messages_accepted_total 1",
+        "hookline_attempts_total{outcome=\"success\",status_class=\"2xx\"} 1",
+        "hookline_delivery_latency_seconds_count 1",
+        "hookline_queue_depth{state=\"due\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
+    }
     app.stop().await;
 }
 

@@ -141,6 +141,25 @@ impl DeliveryStore for SqliteStore {
         row.as_ref().map(|r| self.endpoint_row(r)).transpose()
     }
 
+    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at <= ?1) AS due, \
+               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at > ?1) AS later, \
+               (SELECT COUNT(*) FROM delivery WHERE status = 3) AS sending, \
+               (SELECT COUNT(*) FROM endpoint WHERE disabled = 1) AS disabled",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(crate::metrics::Gauges {
+            due_now: row.get("due"),
+            scheduled_later: row.get("later"),
+            sending: row.get("sending"),
+            disabled_endpoints: row.get("disabled"),
+        })
+    }
+
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
         sqlx::query("UPDATE endpoint SET disabled = 1, updated_at = ? WHERE id = ?")
             .bind(now)

@@ -1,0 +1,178 @@
+//! Counters for `GET /metrics`, in Prometheus' text format. Lock-free counters; the one
+//! map (attempts by outcome and status class) sits behind a std mutex held for an increment.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Upper bounds (seconds) of the latency histogram's buckets.
+const BUCKETS: [f64; 16] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+    86_400.0,
+];
+
+#[derive(Default)]
+pub struct Metrics {
+    messages_accepted: AtomicU64,
+    attempts: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_ms: AtomicU64,
+}
+
+/// Gauges read from the store when scraped.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gauges {
+    pub due_now: i64,
+    pub scheduled_later: i64,
+    pub sending: i64,
+    pub disabled_endpoints: i64,
+}
+
+impl Metrics {
+    pub fn message_accepted(&self) {
+        self.messages_accepted.fetch_add(1, Relaxed);
+    }
+
+    /// `outcome` is `success`, `failure` or `refused`; `status` 0 when there was no response.
+    pub fn attempt(&self, outcome: &'static str, status: u16) {
+        let class = match status {
+            0 => "none",
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        let mut map = self
+            .attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *map.entry((outcome, class)).or_default() += 1;
+    }
+
+    /// Time from acceptance to a 2xx.
+    pub fn delivered_after(&self, millis: i64) {
+        let secs = millis.max(0) as f64 / 1000.0;
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                self.latency_buckets[i].fetch_add(1, Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Relaxed);
+        self.latency_sum_ms
+            .fetch_add(u64::try_from(millis.max(0)).unwrap_or(0), Relaxed);
+    }
+
+    pub fn render(&self, g: Gauges) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP hookline_messages_accepted_total Messages accepted by the API."
+        );
+        let _ = writeln!(out, "# TYPE hookline_messages_accepted_total counter");
+        let _ = writeln!(
+            out,
+            "hookline_messages_accepted_total {}",
+            self.messages_accepted.load(Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hookline_attempts_total Delivery attempts by outcome and response status class."
+        );
+        let _ = writeln!(out, "# TYPE hookline_attempts_total counter");
+        for ((outcome, class), n) in self
+            .attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "hookline_attempts_total{{outcome=\"{outcome}\",status_class=\"{class}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hookline_queue_depth Deliveries waiting, by state."
+        );
+        let _ = writeln!(out, "# TYPE hookline_queue_depth gauge");
+        let _ = writeln!(out, "hookline_queue_depth{{state=\"due\"}} {}", g.due_now);
+        let _ = writeln!(
+            out,
+            "hookline_queue_depth{{state=\"scheduled\"}} {}",
+            g.scheduled_later
+        );
+        let _ = writeln!(
+            out,
+            "hookline_queue_depth{{state=\"sending\"}} {}",
+            g.sending
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hookline_endpoints_disabled Endpoints that are disabled."
+        );
+        let _ = writeln!(out, "# TYPE hookline_endpoints_disabled gauge");
+        let _ = writeln!(out, "hookline_endpoints_disabled {}", g.disabled_endpoints);
+        let _ = writeln!(
+            out,
+            "# HELP hookline_circuits_open Endpoints whose circuit breaker is open (not implemented yet: always 0)."
+        );
+        let _ = writeln!(out, "# TYPE hookline_circuits_open gauge");
+        let _ = writeln!(out, "hookline_circuits_open 0");
+        let _ = writeln!(
+            out,
+            "# HELP hookline_delivery_latency_seconds Time from acceptance to a 2xx from the endpoint."
+        );
+        let _ = writeln!(out, "# TYPE hookline_delivery_latency_seconds histogram");
+        for (i, le) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "hookline_delivery_latency_seconds_bucket{{le=\"{le}\"}} {}",
+                self.latency_buckets[i].load(Relaxed)
+            );
+        }
+        let count = self.latency_count.load(Relaxed);
+        let _ = writeln!(
+            out,
+            "hookline_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "hookline_delivery_latency_seconds_sum {}",
+            self.latency_sum_ms.load(Relaxed) as f64 / 1000.0
+        );
+        let _ = writeln!(out, "hookline_delivery_latency_seconds_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_cumulative_buckets() {
+        let m = Metrics::default();
+        m.message_accepted();
+        m.attempt("success", 204);
+        m.attempt("failure", 503);
+        m.delivered_after(30);
+        let text = m.render(Gauges {
+            due_now: 2,
+            ..Gauges::default()
+        });
+        assert!(text.contains("hookline_messages_accepted_total 1"));
+        assert!(
+            text.contains("hookline_attempts_total{outcome=\"success\",status_class=\"2xx\"} 1")
+        );
+        assert!(
+            text.contains("hookline_attempts_total{outcome=\"failure\",status_class=\"5xx\"} 1")
+        );
+        assert!(text.contains("hookline_queue_depth{state=\"due\"} 2"));
+        assert!(text.contains("hookline_delivery_latency_seconds_bucket{le=\"0.025\"} 0"));
+        assert!(text.contains("hookline_delivery_latency_seconds_bucket{le=\"0.05\"} 1"));
+        assert!(text.contains("hookline_delivery_latency_seconds_count 1"));
+    }
+}
