@@ -67,6 +67,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
     pub role: Role,
+    /// The base URL users reach this server at (app-portal links); default `http://<listen>`.
+    pub public_url: Option<String>,
     /// `HOOKLINE_ADMIN_TOKEN`: use this admin token instead of generating one.
     pub admin_token: Secret,
     /// `HOOKLINE_ENCRYPTION_KEY`: the key secrets are sealed with, instead of the key file.
@@ -92,6 +94,7 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             log_format: LogFormat::Human,
             role: Role::All,
+            public_url: None,
             admin_token: Secret::default(),
             encryption_key: Secret::default(),
             retry_schedule: RetryPolicy::default().schedule,
@@ -111,6 +114,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     log_format: Option<LogFormat>,
     role: Option<Role>,
+    public_url: Option<String>,
     retry_schedule: Option<Vec<f64>>,
     delivery_timeout_secs: Option<f64>,
     delivery_concurrency: Option<usize>,
@@ -156,6 +160,9 @@ impl Config {
         }
         if let Some(v) = env("HOOKLINE_LOG_FORMAT") {
             c.log_format = parse_log_format("HOOKLINE_LOG_FORMAT", &v)?;
+        }
+        if let Some(v) = env("HOOKLINE_PUBLIC_URL") {
+            c.public_url = Some(v);
         }
         if let Some(v) = env("HOOKLINE_ROLE") {
             c.role = parse_role("HOOKLINE_ROLE", &v)?;
@@ -222,6 +229,9 @@ impl Config {
         }
         if let Some(v) = f.role {
             self.role = v;
+        }
+        if let Some(v) = f.public_url {
+            self.public_url = Some(v);
         }
         let key = |k: &str| format!("{}: {k}", path.display());
         if let Some(v) = f.retry_schedule {

@@ -64,7 +64,13 @@ impl Application {
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
             max_body_bytes: config.max_body_bytes,
-            public_url: Arc::from(format!("http://{local}")),
+            public_url: Arc::from(
+                config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{local}"))
+                    .trim_end_matches('/'),
+            ),
             wake: wake.clone(),
             metrics: Arc::default(),
         };
@@ -155,6 +161,15 @@ async fn ensure_admin_token(
         store
             .replace_token(&record, &token_hash(token), now)
             .await?;
+        // `HOOKLINE_ADMIN_TOKEN` is the admin token: any other (a generated one, or an
+        // earlier value of the variable) stops working.
+        let revoked = store.revoke_admin_tokens_except(ENV_ADMIN_TOKEN_ID).await?;
+        if revoked > 0 {
+            tracing::info!(
+                revoked,
+                "HOOKLINE_ADMIN_TOKEN is set: other admin tokens revoked"
+            );
+        }
         return Ok(None);
     }
     if store.has_admin_token().await? {

@@ -53,6 +53,30 @@ pub(super) fn new_app(input: ApplicationIn, now: i64) -> Application {
     }
 }
 
+/// Creates an application named by a path that did not resolve (Svix's "create on the
+/// fly"): the path becomes its uid unless the body gives one. A concurrent request that
+/// created it first wins, and its application is used.
+pub(super) async fn create_on_the_fly(
+    state: &AppState,
+    path_id: &str,
+    input: ApplicationIn,
+    loc: &str,
+) -> ApiResult<Application> {
+    check(&input, loc)?;
+    check_uid("path.app_id", path_id)?;
+    let uid = input.uid.clone().or_else(|| Some(path_id.to_owned()));
+    let app = new_app(ApplicationIn { uid, ..input }, crate::now_millis());
+    match state.store.create_app(&app).await {
+        Ok(()) => Ok(app),
+        Err(crate::store::StoreError::Conflict(_)) => state
+            .store
+            .app(app.uid.as_deref().unwrap_or_default())
+            .await?
+            .ok_or(ApiError::NotFound("application")),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The application `id_or_uid`, if this token may see it.
 pub(super) async fn find(state: &AppState, auth: &Auth, id_or_uid: &str) -> ApiResult<Application> {
     match state.store.app(id_or_uid).await? {
@@ -111,6 +135,8 @@ pub(super) async fn update_app(
     let now = crate::now_millis();
     match state.store.app(&app_id).await? {
         Some(mut app) if auth.can_see(&app.id) => {
+            // App-portal tokens read their application; changing it is the owner's call.
+            auth.require_admin()?;
             app.name = input.name;
             app.uid = input.uid;
             app.throttle_rate = input.throttle_rate;
@@ -122,10 +148,7 @@ pub(super) async fn update_app(
         Some(_) => Err(ApiError::NotFound("application")),
         None => {
             auth.require_admin()?;
-            check_uid("path.app_id", &app_id)?;
-            let uid = input.uid.clone().or(Some(app_id));
-            let app = new_app(ApplicationIn { uid, ..input }, now);
-            state.store.create_app(&app).await?;
+            let app = create_on_the_fly(&state, &app_id, input, "body").await?;
             Ok((StatusCode::CREATED, Json(out(app))))
         }
     }
@@ -138,6 +161,7 @@ pub(super) async fn patch_app(
     Body(patch): Body<ApplicationPatch>,
 ) -> ApiResult<Json<ApplicationOut>> {
     let mut app = find(&state, &auth, &app_id).await?;
+    auth.require_admin()?;
     if patch.name.as_value().is_some_and(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid("body.name", "must not be empty"));
     }

@@ -44,6 +44,7 @@ fn attempt_filter(params: &Params) -> ApiResult<AttemptFilter> {
         ));
     }
     Ok(AttemptFilter {
+        endpoint_id: params.str("endpoint_id").map(str::to_owned),
         status,
         status_code_class,
         event_types: params.all("event_types"),

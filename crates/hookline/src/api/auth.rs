@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, parse_json};
-use super::types::{AppPortalAccessIn, AppPortalAccessOut, ApplicationIn, check_uid};
+use super::types::{AppPortalAccessIn, AppPortalAccessOut};
 use super::{AppState, app};
 use crate::crypto::token_hash;
 use crate::ids::{new_id, random_token};
@@ -29,14 +29,7 @@ pub(super) async fn app_portal_access(
     let application = match state.store.app(&app_id).await? {
         Some(a) => a,
         None => match input.application {
-            Some(new) => {
-                app::check(&new, "body.application")?;
-                check_uid("path.app_id", &app_id)?;
-                let uid = new.uid.clone().or(Some(app_id));
-                let a = app::new_app(ApplicationIn { uid, ..new }, crate::now_millis());
-                state.store.create_app(&a).await?;
-                a
-            }
+            Some(new) => app::create_on_the_fly(&state, &app_id, new, "body.application").await?,
             None => return Err(ApiError::NotFound("application")),
         },
     };

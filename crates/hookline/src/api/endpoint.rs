@@ -180,10 +180,10 @@ fn check_input(input: &EndpointIn) -> ApiResult<()> {
     check_throttle("body.throttleRate", input.throttle_rate)?;
     check_metadata("body.metadata", &input.metadata)?;
     if let Some(types) = &input.event_types {
-        check_list("body.eventTypes", types)?;
+        check_list("body.eventTypes", types, 1, 1000, 256)?;
     }
     if let Some(ch) = &input.channels {
-        check_list("body.channels", ch)?;
+        check_list("body.channels", ch, 1, 10, 128)?;
     }
     Ok(())
 }
@@ -323,10 +323,10 @@ pub(super) async fn patch_endpoint(
         check_metadata("body.metadata", m)?;
     }
     if let Some(t) = patch.event_types.as_value() {
-        check_list("body.eventTypes", t)?;
+        check_list("body.eventTypes", t, 1, 1000, 256)?;
     }
     if let Some(c) = patch.channels.as_value() {
-        check_list("body.channels", c)?;
+        check_list("body.channels", c, 1, 10, 128)?;
     }
     if let Some(name) = patch.signature_scheme.as_value() {
         let scheme = sending_scheme(name)?;
@@ -403,7 +403,7 @@ pub(super) async fn rotate_secret(
     }
     ep.secret = secret;
     ep.updated_at = now;
-    state.store.update_endpoint(&ep).await?;
+    state.store.update_endpoint_secrets(&ep).await?;
     Ok(Json(EndpointSecretOut {
         key: shown_secret(scheme, &ep.secret)?,
     }))
@@ -440,7 +440,7 @@ pub(super) async fn update_headers(
     check_headers("body.headers", &input.headers)?;
     ep.headers = input.headers;
     ep.updated_at = crate::now_millis();
-    state.store.update_endpoint(&ep).await?;
+    state.store.update_endpoint_headers(&ep).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -463,7 +463,7 @@ pub(super) async fn patch_headers(
         }
     }
     ep.updated_at = crate::now_millis();
-    state.store.update_endpoint(&ep).await?;
+    state.store.update_endpoint_headers(&ep).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -67,6 +67,22 @@ pub(super) async fn create_event_type(
     check_uid("body.name", &input.name)?;
     check_flag(input.feature_flag.as_ref())?;
     let now = crate::now_millis();
+    // Svix: creating an event type that was archived brings it back, with the new fields.
+    if let Some(mut old) = state
+        .store
+        .event_type(&input.name)
+        .await?
+        .filter(|e| e.archived)
+    {
+        old.description = input.description;
+        old.archived = input.archived;
+        old.deprecated = input.deprecated;
+        old.feature_flag = input.feature_flag;
+        old.schemas = input.schemas;
+        old.updated_at = now;
+        state.store.update_event_type(&old).await?;
+        return Ok((StatusCode::CREATED, Json(out(old, true))));
+    }
     let et = EventType {
         name: input.name,
         description: input.description,

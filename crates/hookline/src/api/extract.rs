@@ -122,6 +122,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             if path != "." {
                 loc.extend(path.split('.').map(str::to_owned));
             }
+            // serde reports a missing field at its parent: name the field itself.
+            let text = inner.to_string();
+            if let Some(field) = text
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                loc.push(field.to_owned());
+            }
             Err(ApiError::Validation(vec![
                 super::error::ValidationErrorItem {
                     loc,

@@ -1,7 +1,11 @@
 //! `idempotency-key` on POST: a retried request gets the first response instead of acting
 //! twice. Keys are scoped to the token and the path, kept at least 24 hours, and claimed
 //! before the handler runs, so two concurrent requests with one key cannot both act (the
-//! second gets 409 while the first runs). 5xx responses are not kept: the retry runs again.
+//! second gets 409 while the first runs; a claim left by a request that never finished is
+//! taken over after a minute). 5xx, 401, 403, 409 and 429 are not kept: the retry runs
+//! again. Kept responses are sealed like endpoint secrets, since some carry secrets. Keys
+//! live 24 hours, twice the 12 hours asked for, so a client retrying through a long outage
+//! still gets the first answer.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -39,6 +43,14 @@ pub(super) async fn layer(State(state): State<AppState>, req: Request, next: Nex
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    // Only an authenticated caller may claim a key: an unknown token goes straight to the
+    // handler (and its 401), writing nothing.
+    let token = auth.strip_prefix("Bearer ").unwrap_or_default().trim();
+    match state.store.token_by_hash(&token_hash(token)).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return next.run(req).await,
+        Err(e) => return ApiError::from(e).into_response(),
+    }
     let scope = token_hash(&format!(
         "{}\n{}\n{}",
         token_hash(auth),
@@ -68,7 +80,10 @@ pub(super) async fn layer(State(state): State<AppState>, req: Request, next: Nex
     }
     let resp = next.run(req).await;
     let status = resp.status();
-    if status.is_server_error() {
+    // Kept: successes and final refusals (422, 404, ...). Not kept: 5xx, and answers a
+    // retry may change (401/403 after a token fix, 409 in-progress, 429).
+    let keep = !status.is_server_error() && !matches!(status.as_u16(), 401 | 403 | 409 | 429);
+    if !keep {
         if let Err(e) = state.store.release_idempotency_key(&scope).await {
             tracing::warn!(error = %e, "could not release an idempotency key");
         }

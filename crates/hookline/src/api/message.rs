@@ -96,10 +96,7 @@ pub(super) async fn create_message(
         check_uid("body.eventId", id)?;
     }
     if let Some(ch) = &input.channels {
-        check_list("body.channels", ch)?;
-        if ch.len() > 10 {
-            return Err(ApiError::invalid("body.channels", "at most 10 channels"));
-        }
+        check_list("body.channels", ch, 0, 5, 128)?;
     }
     if !input.payload.is_object() {
         return Err(ApiError::invalid("body.payload", "must be a JSON object"));
@@ -132,23 +129,7 @@ pub(super) async fn create_message(
             // Svix: create the application on the fly, addressable by the id used in the path.
             Some(new) => {
                 auth.require_admin()?;
-                app::check(&new, "body.application")?;
-                check_uid("path.app_id", &app_id)?;
-                let uid = new.uid.clone().or(Some(app_id));
-                let a = app::new_app(
-                    super::types::ApplicationIn { uid, ..new },
-                    crate::now_millis(),
-                );
-                match state.store.create_app(&a).await {
-                    Ok(()) => a,
-                    // Created concurrently by another request: use that one.
-                    Err(crate::store::StoreError::Conflict(_)) => state
-                        .store
-                        .app(a.uid.as_deref().unwrap_or_default())
-                        .await?
-                        .ok_or(ApiError::NotFound("application"))?,
-                    Err(e) => return Err(e.into()),
-                }
+                app::create_on_the_fly(&state, &app_id, new, "body.application").await?
             }
             None => return Err(ApiError::NotFound("application")),
         },
@@ -169,7 +150,12 @@ pub(super) async fn create_message(
 
 /// Filters shared by message and attempt listings.
 pub(super) fn filter(params: &Params) -> ApiResult<MessageFilter> {
+    let delivery_status = match params.int("status", 0, 3)? {
+        Some(n) => crate::store::DeliveryStatus::from_i64(n),
+        None => None,
+    };
     Ok(MessageFilter {
+        delivery_status,
         channel: params.str("channel").map(str::to_owned),
         event_types: params.all("event_types"),
         before: params.date("before")?,

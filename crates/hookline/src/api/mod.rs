@@ -177,10 +177,13 @@ async fn log_request(
     resp
 }
 
-/// `GET /metrics`: Prometheus text format. Counts only: no ids, payloads or secrets.
+/// `GET /metrics`: Prometheus text format, for the admin token (Prometheus sends it with
+/// `authorization: { credentials: ... }`). Counts only: no ids, payloads or secrets.
 async fn metrics(
     axum::extract::State(state): axum::extract::State<AppState>,
+    auth: extract::Auth,
 ) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], String)> {
+    auth.require_admin()?;
     let gauges = state.store.gauges(crate::now_millis()).await?;
     Ok((
         [(
@@ -205,7 +208,11 @@ pub fn health_router(state: AppState) -> Router {
 
 /// `limit`, `iterator` (a `-` prefix pages backwards) and `order` from the query.
 pub fn page(params: &Params, default_order: Order) -> ApiResult<Page> {
-    let limit = params.int("limit", 1, 250)?.unwrap_or(50);
+    // Svix caps larger limits at 250 rather than refusing them.
+    let limit = params
+        .int("limit", 0, i64::MAX)?
+        .unwrap_or(50)
+        .clamp(1, 250);
     let order = match params.str("order") {
         None => default_order,
         Some("ascending") => Order::Ascending,

@@ -136,9 +136,32 @@ pub fn check_url(loc: &str, v: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn check_list(loc: &str, items: &[String]) -> ApiResult<()> {
+/// A list of names: `min..=max` items, each a valid name of at most `max_len` characters,
+/// no repeats.
+pub fn check_list(
+    loc: &str,
+    items: &[String],
+    min: usize,
+    max: usize,
+    max_len: usize,
+) -> ApiResult<()> {
+    if items.len() < min || items.len() > max {
+        return Err(ApiError::invalid(
+            loc,
+            format!("expected {min} to {max} items"),
+        ));
+    }
     for (i, v) in items.iter().enumerate() {
         check_uid(&format!("{loc}.{i}"), v)?;
+        if v.len() > max_len {
+            return Err(ApiError::invalid(
+                &format!("{loc}.{i}"),
+                format!("at most {max_len} characters"),
+            ));
+        }
+        if items[..i].contains(v) {
+            return Err(ApiError::invalid(&format!("{loc}.{i}"), "repeated"));
+        }
     }
     Ok(())
 }

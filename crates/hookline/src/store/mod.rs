@@ -47,6 +47,8 @@ pub struct Page {
 /// Filters for message lists.
 #[derive(Clone, Debug, Default)]
 pub struct MessageFilter {
+    /// Only messages whose delivery has this status (per-endpoint listings).
+    pub delivery_status: Option<DeliveryStatus>,
     pub channel: Option<String>,
     pub event_types: Vec<String>,
     pub before: Option<Millis>,
@@ -56,6 +58,8 @@ pub struct MessageFilter {
 /// Filters for attempt lists.
 #[derive(Clone, Debug, Default)]
 pub struct AttemptFilter {
+    /// Only attempts to this endpoint (the per-message listing's `endpoint_id`).
+    pub endpoint_id: Option<String>,
     pub status: Option<DeliveryStatus>,
     /// The hundreds digit class: 0 (no response), 100, 200, 300, 400, 500.
     pub status_code_class: Option<i64>,
@@ -98,7 +102,11 @@ pub trait EndpointStore: Send + Sync + 'static {
     async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>>;
     /// Every endpoint of the application: the candidates of a fan-out.
     async fn all_endpoints(&self, app_id: &str) -> Result<Vec<Endpoint>>;
+    /// Writes the endpoint's settings: not its secrets or headers, which have their own
+    /// writes so that a settings update racing a rotation cannot put an old secret back.
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()>;
+    async fn update_endpoint_secrets(&self, ep: &Endpoint) -> Result<()>;
+    async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()>;
     async fn delete_endpoint(&self, app_id: &str, id: &str) -> Result<bool>;
     async fn endpoint_stats(
         &self,
@@ -211,6 +219,8 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn has_admin_token(&self) -> Result<bool>;
     /// Creates or replaces the token with `token.id` (the one `HOOKLINE_ADMIN_TOKEN` sets).
     async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()>;
+    /// Revokes every admin token but `keep`.
+    async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64>;
 
     /// Claims `key` for a new request; returns what is stored when it is already taken.
     async fn claim_idempotency_key(&self, key: &str, now: Millis) -> Result<Option<Idempotent>>;

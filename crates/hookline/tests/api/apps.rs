@@ -221,6 +221,17 @@ async fn event_types_crud_and_archive() {
     );
     let (_, list) = app.get("/api/v1/event-type?include_archived=true").await;
     assert_eq!(list["data"][0]["archived"], json!(true));
+    // Creating it again brings it back (Svix's behaviour), rather than a 409.
+    let (s, v) = app
+        .post(
+            "/api/v1/event-type",
+            json!({"name": "user.signup", "description": "back"}),
+        )
+        .await;
+    assert_eq!(
+        (s, &v["archived"], v["description"].as_str()),
+        (StatusCode::CREATED, &json!(false), Some("back"))
+    );
     let (s, v) = app
         .call(
             Method::PUT,
@@ -297,6 +308,33 @@ async fn app_portal_tokens_see_only_their_application() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The application itself is read-only to its portal token.
+    let (s, _) = app
+        .call_as(
+            &token,
+            Method::PATCH,
+            "/api/v1/app/mine",
+            Some(json!({"name": "renamed"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Nothing of another application's is reachable, through any path.
+    let (_, m) = app
+        .post(
+            &format!("/api/v1/app/{theirs}/msg"),
+            json!({"eventType": "x", "payload": {}}),
+        )
+        .await;
+    let their_msg = m["id"].as_str().expect("id").to_owned();
+    for path in [
+        format!("/api/v1/app/{theirs}/msg/{their_msg}"),
+        format!("/api/v1/app/{mine}/msg/{their_msg}"),
+        format!("/api/v1/app/{theirs}/attempt/msg/{their_msg}"),
+        format!("/api/v1/app/{theirs}/msg/{their_msg}/endpoint"),
+    ] {
+        let (s, _) = app.call_as(&token, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
     // Reading event types is allowed.
     let (s, _) = app
         .call_as(&token, Method::GET, "/api/v1/event-type", None)

@@ -12,6 +12,7 @@ pub(crate) const ADMIN_TOKEN: &str = "hk_test-admin-token-0123456789abcdef";
 
 pub(crate) struct TestApp {
     pub(crate) base: String,
+    pub(crate) data_dir: PathBuf,
     pub(crate) client: reqwest::Client,
     pub(crate) token: String,
     stop: Option<oneshot::Sender<()>>,
@@ -49,6 +50,7 @@ pub(crate) async fn spawn_with(config: Config) -> TestApp {
     }));
     TestApp {
         base,
+        data_dir: config.data_dir.clone(),
         client: reqwest::Client::new(),
         token: ADMIN_TOKEN.into(),
         stop: Some(tx),

@@ -138,6 +138,7 @@ async fn delivers_signed_payloads_that_both_verifiers_accept() {
     let text = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth(&app.token)
         .send()
         .await
         .expect("metrics")

@@ -67,6 +67,11 @@ async fn bad_bodies_get_precise_errors_never_500() {
     assert_eq!(v["detail"][0]["loc"], json!(["body", "name"]));
     let (s, v) = raw("/api/v1/app".into(), "{}", "application/json").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        v["detail"][0]["loc"],
+        json!(["body", "name"]),
+        "a missing field is named"
+    );
     assert!(
         v["detail"][0]["msg"]
             .as_str()
@@ -135,7 +140,7 @@ async fn bad_bodies_get_precise_errors_never_500() {
         assert_eq!(v["detail"][0]["loc"], loc, "{body}: {v}");
     }
     // Query parameters.
-    let (s, v) = app.get("/api/v1/app?limit=0").await;
+    let (s, v) = app.get("/api/v1/app?limit=-1").await;
     assert_eq!(
         (s, &v["detail"][0]["loc"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!(["query", "limit"]))
@@ -201,4 +206,114 @@ async fn health_answers_204() {
         assert_eq!(r.status(), StatusCode::NO_CONTENT, "{path}");
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn list_and_array_limits() {
+    let app = spawn_app().await;
+    let app_id = app.create_app("a", None).await;
+    // A limit above 250 is capped, as Svix does, not refused.
+    let (s, v) = app.get("/api/v1/app?limit=1000").await;
+    assert_eq!((s, v["done"].as_bool()), (StatusCode::OK, Some(true)));
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/msg"),
+            json!({"eventType": "a", "payload": {}, "channels": ["1", "2", "3", "4", "5", "6"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, &v["detail"][0]["loc"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!(["body", "channels"])
+        )
+    );
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": "https://e.com", "eventTypes": []}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty filter would match nothing"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": "https://e.com", "channels": ["a", "a"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, &v["detail"][0]["loc"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!(["body", "channels", "1"])
+        )
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn idempotency_needs_a_valid_token_and_seals_what_it_keeps() {
+    let app = spawn_app().await;
+    let app_id = app.create_app("a", None).await;
+    // An unknown token with a key: 401, and the key is not taken.
+    let r = app
+        .client
+        .post(app.url("/api/v1/app"))
+        .bearer_auth("hk_nobody")
+        .header("idempotency-key", "k1")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .client
+        .post(app.url("/api/v1/app"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("idempotency-key", "k1")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "the key was free for the real caller"
+    );
+    // A rotated secret kept for replay is not on disk in the clear.
+    let (_, ep) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": "https://e.com"}),
+        )
+        .await;
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/app/{app_id}/endpoint/{}/secret/rotate",
+            ep["id"].as_str().expect("id")
+        )))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("idempotency-key", "rotate-1")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    let key = r.json::<serde_json::Value>().await.expect("json")["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let dir = app.data_dir.clone();
+    app.stop().await;
+    for file in ["hookline.db", "hookline.db-wal"] {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&key["whsec_".len()..]),
+            "{file} holds the rotated secret in the clear"
+        );
+    }
 }

@@ -137,3 +137,27 @@ async fn a_wrong_encryption_key_fails_at_start() {
         .expect("the key file is not the env key either");
     assert!(format!("{err:#}").contains("encryption key"), "{err:#}");
 }
+
+#[tokio::test]
+async fn setting_the_admin_token_revokes_the_generated_one() {
+    let dir = fresh_dir();
+    let mut cfg = config(&dir);
+    cfg.admin_token = hookline::config::Secret::new(None);
+    let first = hookline::server::Application::build(&cfg)
+        .await
+        .expect("builds");
+    let generated = first.new_admin_token.clone().expect("generated");
+    drop(first);
+    let app = spawn_with(config(&dir)).await;
+    let (s, _) = app
+        .call_as(&generated, reqwest::Method::GET, "/api/v1/app", None)
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "HOOKLINE_ADMIN_TOKEN replaces the generated token"
+    );
+    let (s, _) = app.get("/api/v1/app").await;
+    assert_eq!(s, StatusCode::OK);
+    app.stop().await;
+}

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 
 use super::{SqliteStore, conflict};
-use crate::store::{AuthStore, Idempotent, Millis, Result, Token};
+use crate::store::{AuthStore, Idempotent, Millis, Result, StoreError, Token};
+
+/// How long an unfinished idempotent request holds its key.
+const STALE_CLAIM_MS: Millis = 60_000;
 
 #[async_trait]
 impl AuthStore for SqliteStore {
@@ -58,15 +61,27 @@ impl AuthStore for SqliteStore {
         Ok(())
     }
 
+    async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM token WHERE app_id IS NULL AND id != ?")
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     async fn claim_idempotency_key(&self, key: &str, now: Millis) -> Result<Option<Idempotent>> {
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency (key, created_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        // A claim whose request never finished (the process died, or the handler was
+        // dropped) is taken over after a minute instead of answering 409 for a day.
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency (key, created_at) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET created_at = ?2 WHERE idempotency.status IS NULL AND idempotency.created_at < ?3",
         )
         .bind(key)
         .bind(now)
+        .bind(now - STALE_CLAIM_MS)
         .execute(&self.pool)
         .await?;
-        if inserted.rows_affected() == 1 {
+        if claimed.rows_affected() == 1 {
             return Ok(None);
         }
         let row = sqlx::query("SELECT status, body FROM idempotency WHERE key = ?")
@@ -75,10 +90,18 @@ impl AuthStore for SqliteStore {
             .await?;
         Ok(Some(match row {
             Some(r) => match r.get::<Option<i64>, _>("status") {
-                Some(status) => Idempotent::Done {
-                    status: u16::try_from(status).unwrap_or(500),
-                    body: r.get::<Option<Vec<u8>>, _>("body").unwrap_or_default(),
-                },
+                Some(status) => {
+                    let sealed = r.get::<Option<Vec<u8>>, _>("body").unwrap_or_default();
+                    // Stored responses can hold secrets (a rotated key, a portal token): sealed.
+                    let body = self
+                        .cipher
+                        .open(&format!("idempotency/{key}"), &sealed)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    Idempotent::Done {
+                        status: u16::try_from(status).unwrap_or(500),
+                        body,
+                    }
+                }
                 None => Idempotent::InProgress,
             },
             // Purged between the two statements: treat as running, the client retries.
@@ -89,7 +112,7 @@ impl AuthStore for SqliteStore {
     async fn finish_idempotency_key(&self, key: &str, status: u16, body: &[u8]) -> Result<()> {
         sqlx::query("UPDATE idempotency SET status = ?, body = ? WHERE key = ?")
             .bind(i64::from(status))
-            .bind(body)
+            .bind(self.cipher.seal(&format!("idempotency/{key}"), body))
             .bind(key)
             .execute(&self.pool)
             .await?;

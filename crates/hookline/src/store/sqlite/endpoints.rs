@@ -115,7 +115,7 @@ impl EndpointStore for SqliteStore {
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
         sqlx::query(
             "UPDATE endpoint SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?, channels = ?, metadata = ?, throttle_rate = ?, \
-             headers = ?, secret = ?, previous_secrets = ?, signature_scheme = ?, tolerance_hint = ?, updated_at = ? WHERE id = ? AND app_id = ?",
+             signature_scheme = ?, tolerance_hint = ?, updated_at = ? WHERE id = ? AND app_id = ?",
         )
         .bind(&ep.uid)
         .bind(&ep.url)
@@ -125,9 +125,6 @@ impl EndpointStore for SqliteStore {
         .bind(ep.channels.as_ref().map(json_text))
         .bind(json_text(&ep.metadata))
         .bind(ep.throttle_rate.map(i64::from))
-        .bind(self.seal(&ep.id, "headers", json_text(&ep.headers).as_bytes()))
-        .bind(self.seal(&ep.id, "secret", ep.secret.as_bytes()))
-        .bind(self.seal(&ep.id, "previous_secrets", json_text(&ep.previous_secrets).as_bytes()))
         .bind(&ep.signature_scheme)
         .bind(ep.tolerance_hint.map(i64::from))
         .bind(ep.updated_at)
@@ -136,6 +133,33 @@ impl EndpointStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
+        Ok(())
+    }
+
+    async fn update_endpoint_secrets(&self, ep: &Endpoint) -> Result<()> {
+        sqlx::query(
+            "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(self.seal(&ep.id, "secret", ep.secret.as_bytes()))
+        .bind(self.seal(
+            &ep.id,
+            "previous_secrets",
+            json_text(&ep.previous_secrets).as_bytes(),
+        ))
+        .bind(ep.updated_at)
+        .bind(&ep.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()> {
+        sqlx::query("UPDATE endpoint SET headers = ?, updated_at = ? WHERE id = ?")
+            .bind(self.seal(&ep.id, "headers", json_text(&ep.headers).as_bytes()))
+            .bind(ep.updated_at)
+            .bind(&ep.id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -77,6 +77,12 @@ fn push_message_filter(q: &mut QueryBuilder<'_, Sqlite>, f: &MessageFilter) {
     }
 }
 
+fn push_delivery_status(q: &mut QueryBuilder<'_, Sqlite>, f: &MessageFilter) {
+    if let Some(s) = f.delivery_status {
+        q.push(" AND d.status = ").push_bind(s as i64);
+    }
+}
+
 #[async_trait]
 impl MessageStore for SqliteStore {
     async fn create_message(
@@ -98,15 +104,17 @@ impl MessageStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(conflict("a message with this eventId already exists"))?;
+        // An endpoint deleted since the caller chose it is skipped, not an error.
         for ep in endpoint_ids {
-            sqlx::query("INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)")
-                .bind(&msg.id)
-                .bind(ep)
-                .bind(now)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
+                 SELECT ?1, ?2, 1, ?3, ?3, ?3 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ?2)",
+            )
+            .bind(&msg.id)
+            .bind(ep)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -175,6 +183,7 @@ impl MessageStore for SqliteStore {
         );
         q.push_bind(endpoint_id.to_owned());
         push_message_filter(&mut q, filter);
+        push_delivery_status(&mut q, filter);
         push_page(&mut q, "m.id", page);
         let rows = q.build().fetch_all(&self.pool).await?;
         let items = rows
@@ -187,7 +196,8 @@ impl MessageStore for SqliteStore {
     async fn requeue_delivery(&self, msg_id: &str, endpoint_id: &str, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at, manual) VALUES (?1, ?2, 1, ?3, ?3, ?3, 1) \
-             ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, next_attempt_at = ?3, updated_at = ?3, manual = 1, lease_until = NULL, attempt_count = 0",
+             ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET status = 1, next_attempt_at = ?3, updated_at = ?3, manual = 1, lease_until = NULL, attempt_count = 0 \
+             WHERE delivery.status != 3",
         )
         .bind(msg_id)
         .bind(endpoint_id)
@@ -241,6 +251,9 @@ impl MessageStore for SqliteStore {
         if let Some(s) = f.status {
             q.push(" AND a.status = ").push_bind(s as i64);
         }
+        if let Some(ep) = &f.endpoint_id {
+            q.push(" AND a.endpoint_id = ").push_bind(ep.clone());
+        }
         if let Some(class) = f.status_code_class {
             q.push(" AND a.response_status_code >= ").push_bind(class);
             q.push(" AND a.response_status_code < ")
@@ -251,8 +264,7 @@ impl MessageStore for SqliteStore {
             &MessageFilter {
                 channel: f.channel.clone(),
                 event_types: f.event_types.clone(),
-                before: None,
-                after: None,
+                ..MessageFilter::default()
             },
         );
         if let Some(before) = f.before {

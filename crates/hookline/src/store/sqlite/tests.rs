@@ -201,18 +201,22 @@ async fn a_message_and_its_deliveries_commit_together() {
             .expect("deliveries")
             .is_empty()
     );
-    // A delivery to a missing endpoint fails the whole transaction, message included.
+    // An endpoint deleted since it was chosen is skipped: the message still commits.
     let orphan = Message {
         id: "msg_3".into(),
         event_id: None,
         ..msg.clone()
     };
-    assert!(
-        s.create_message(&orphan, &["ep_missing".into()], 6)
+    s.create_message(&orphan, &["ep_missing".into(), "ep_1".into()], 6)
+        .await
+        .expect("create");
+    assert_eq!(
+        s.deliveries_of_message("msg_3")
             .await
-            .is_err()
+            .expect("deliveries")
+            .len(),
+        1
     );
-    assert!(s.message("app_a", "msg_3").await.expect("get").is_none());
     assert_eq!(
         s.message("app_a", "evt-1")
             .await
@@ -230,8 +234,17 @@ async fn a_message_and_its_deliveries_commit_together() {
             .await
             .expect("list")
             .len(),
-        1
+        2
     );
+    // Retention: past `payload_expires_at` (99) payloads go; the messages stay.
+    assert_eq!(s.expire_payloads(98).await.expect("expire"), 0);
+    assert_eq!(s.expire_payloads(100).await.expect("expire"), 2);
+    let kept = s
+        .message("app_a", "msg_1")
+        .await
+        .expect("get")
+        .expect("message stays");
+    assert_eq!(kept.payload, None);
     let f = MessageFilter {
         channel: Some("other".into()),
         ..Default::default()
