@@ -6,6 +6,7 @@ mod app;
 mod attempt;
 mod auth;
 mod endpoint;
+mod endpoint_ops;
 pub mod error;
 mod event_type;
 pub mod extract;
@@ -78,29 +79,29 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/headers",
-            get(endpoint::get_headers)
-                .put(endpoint::update_headers)
-                .patch(endpoint::patch_headers),
+            get(endpoint_ops::get_headers)
+                .put(endpoint_ops::update_headers)
+                .patch(endpoint_ops::patch_headers),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/secret",
-            get(endpoint::get_secret),
+            get(endpoint_ops::get_secret),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/secret/rotate",
-            post(endpoint::rotate_secret),
+            post(endpoint_ops::rotate_secret),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/stats",
-            get(endpoint::endpoint_stats),
+            get(endpoint_ops::endpoint_stats),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/recover",
-            post(endpoint::recover),
+            post(endpoint_ops::recover),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/send-example",
-            post(endpoint::send_example),
+            post(endpoint_ops::send_example),
         )
         .route(
             "/app/{app_id}/endpoint/{endpoint_id}/msg",
