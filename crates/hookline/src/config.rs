@@ -82,6 +82,10 @@ pub struct Config {
     /// Subnets deliveries may reach although the SSRF guard refuses them (for local
     /// development and tests: e.g. `127.0.0.0/8`).
     pub ssrf_allow: Vec<Subnet>,
+    /// Consecutive failures that open an endpoint's circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long a breaker stays open before its first probe (doubling after failed probes).
+    pub breaker_open: Duration,
 }
 
 impl Default for Config {
@@ -101,6 +105,8 @@ impl Default for Config {
             delivery_timeout: Duration::from_secs(15),
             delivery_concurrency: 64,
             ssrf_allow: Vec::new(),
+            breaker_threshold: 5,
+            breaker_open: Duration::from_secs(30),
         }
     }
 }
@@ -119,6 +125,8 @@ struct FileConfig {
     delivery_timeout_secs: Option<f64>,
     delivery_concurrency: Option<usize>,
     ssrf_allow: Option<Vec<String>>,
+    breaker_threshold: Option<u32>,
+    breaker_open_secs: Option<f64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -186,6 +194,17 @@ impl Config {
             })?;
             c.delivery_timeout = durations("HOOKLINE_DELIVERY_TIMEOUT", &[secs])?[0];
         }
+        if let Some(v) = env("HOOKLINE_BREAKER_THRESHOLD") {
+            c.breaker_threshold = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_BREAKER_THRESHOLD: expected a whole number, got {v:?}")
+            })?;
+        }
+        if let Some(v) = env("HOOKLINE_BREAKER_OPEN_SECS") {
+            let secs: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_BREAKER_OPEN_SECS: expected seconds, got {v:?}")
+            })?;
+            c.breaker_open = durations("HOOKLINE_BREAKER_OPEN_SECS", &[secs])?[0];
+        }
         if let Some(v) = env("HOOKLINE_SSRF_ALLOW") {
             c.ssrf_allow = subnets(
                 "HOOKLINE_SSRF_ALLOW",
@@ -243,6 +262,12 @@ impl Config {
         if let Some(v) = f.delivery_concurrency {
             self.delivery_concurrency = v;
         }
+        if let Some(v) = f.breaker_threshold {
+            self.breaker_threshold = v;
+        }
+        if let Some(v) = f.breaker_open_secs {
+            self.breaker_open = durations(&key("breaker_open_secs"), &[v])?[0];
+        }
         if let Some(v) = f.ssrf_allow {
             self.ssrf_allow = subnets(&key("ssrf_allow"), v.iter().map(String::as_str))?;
         }
@@ -250,6 +275,9 @@ impl Config {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        if self.breaker_threshold == 0 {
+            bail!("breaker_threshold: must be at least 1");
+        }
         if self.delivery_concurrency == 0 {
             bail!("delivery_concurrency: must be at least 1");
         }

@@ -19,6 +19,7 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
+    circuits_open: AtomicU64,
 }
 
 /// Gauges read from the store when scraped.
@@ -31,6 +32,11 @@ pub struct Gauges {
 }
 
 impl Metrics {
+    pub fn set_circuits_open(&self, n: usize) {
+        self.circuits_open
+            .store(u64::try_from(n).unwrap_or(u64::MAX), Relaxed);
+    }
+
     pub fn message_accepted(&self) {
         self.messages_accepted.fetch_add(1, Relaxed);
     }
@@ -117,10 +123,14 @@ impl Metrics {
         let _ = writeln!(out, "hookline_endpoints_disabled {}", g.disabled_endpoints);
         let _ = writeln!(
             out,
-            "# HELP hookline_circuits_open Endpoints whose circuit breaker is open (not implemented yet: always 0)."
+            "# HELP hookline_circuits_open Endpoints whose circuit breaker is open."
         );
         let _ = writeln!(out, "# TYPE hookline_circuits_open gauge");
-        let _ = writeln!(out, "hookline_circuits_open 0");
+        let _ = writeln!(
+            out,
+            "hookline_circuits_open {}",
+            self.circuits_open.load(Relaxed)
+        );
         let _ = writeln!(
             out,
             "# HELP hookline_delivery_latency_seconds Time from acceptance to a 2xx from the endpoint."

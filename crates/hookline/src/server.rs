@@ -88,6 +88,11 @@ impl Application {
                 ..RetryPolicy::default()
             },
             concurrency: config.delivery_concurrency,
+            breaker: crate::engine::breaker::BreakerPolicy {
+                threshold: config.breaker_threshold,
+                open_for: config.breaker_open,
+                max_open_for: (config.breaker_open * 20).max(config.breaker_open),
+            },
             ..EngineConfig::default()
         };
         let engine = Engine::new(

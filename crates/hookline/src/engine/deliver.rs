@@ -82,6 +82,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         return;
     };
     let body = payload.into_bytes();
+    engine.throttle(&ep.id, ep.throttle_rate).await;
     let sent = match headers(&ep, &msg, &body, now) {
         Ok(h) => engine.sender.send(&ep.url, &h, body, now).await,
         Err(reason) => super::http::Sent {
@@ -103,6 +104,9 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         Decision::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
         Decision::GiveUp | Decision::DisableEndpoint => (DeliveryStatus::Fail, None),
     };
+    if !matches!(sent.outcome, super::retry::Outcome::Refused) {
+        engine.record(&ep.id, decision == Decision::Delivered);
+    }
     let label = match (&decision, &sent.outcome) {
         (Decision::Delivered, _) => "success",
         (_, super::retry::Outcome::Refused) => "refused",

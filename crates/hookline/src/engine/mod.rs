@@ -11,9 +11,13 @@
 //! the next claims, so a slow or black-holed endpoint holds a few workers at most and its
 //! backlog waits in the database, not in front of other endpoints' work.
 //!
-//! Not yet here (see the issue): per-endpoint throttle rates, circuit breaking, disabling
-//! after days of failures, operational webhooks, metrics.
+//! Per endpoint, a throttle spaces deliveries to its `throttleRate`, and a circuit breaker
+//! (`breaker`) stops sending after consecutive failures except for periodic probes. Both
+//! live in this process's memory: with several nodes each enforces them for its own share.
+//!
+//! Not yet here (see the issue): disabling after days of failures, operational webhooks.
 
+pub mod breaker;
 mod deliver;
 pub mod http;
 pub mod retry;
@@ -44,6 +48,8 @@ pub struct EngineConfig {
     pub poll: Duration,
     /// How long shutdown waits for in-flight attempts before giving them back.
     pub shutdown_grace: Duration,
+    /// When an endpoint's circuit opens, and for how long.
+    pub breaker: breaker::BreakerPolicy,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +61,7 @@ impl Default for EngineConfig {
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
+            breaker: breaker::BreakerPolicy::default(),
         }
     }
 }
@@ -77,6 +84,8 @@ pub struct Engine {
 struct InFlight {
     claims: HashSet<(String, String)>,
     per_endpoint: HashMap<String, usize>,
+    breakers: HashMap<String, breaker::Breaker>,
+    throttles: HashMap<String, breaker::Throttle>,
 }
 
 impl InFlight {
@@ -95,12 +104,27 @@ impl InFlight {
         }
     }
 
-    fn busy(&self, cap: usize) -> Vec<String> {
-        self.per_endpoint
+    /// Endpoints to leave out of the next claim: at their cap, or behind an open breaker.
+    fn busy(&self, cap: usize, now: std::time::Instant) -> Vec<String> {
+        let mut busy: Vec<String> = self
+            .per_endpoint
             .iter()
             .filter(|(_, n)| **n >= cap)
             .map(|(e, _)| e.clone())
-            .collect()
+            .collect();
+        busy.extend(
+            self.breakers
+                .iter()
+                .filter(|(_, b)| b.blocked(now))
+                .map(|(e, _)| e.clone()),
+        );
+        busy
+    }
+
+    /// Whether a claimed delivery to `endpoint` may start now.
+    fn admit(&mut self, endpoint: &str, cap: usize, now: std::time::Instant) -> bool {
+        self.per_endpoint.get(endpoint).copied().unwrap_or(0) < cap
+            && self.breakers.get_mut(endpoint).is_none_or(|b| b.allow(now))
     }
 }
 
@@ -146,7 +170,9 @@ impl Engine {
                 let now = crate::now_millis();
                 let lease_until =
                     now + i64::try_from(self.config.lease.as_millis()).unwrap_or(60_000);
-                let busy = self.lock_in_flight().busy(self.config.per_endpoint.max(1));
+                let busy = self
+                    .lock_in_flight()
+                    .busy(self.config.per_endpoint.max(1), std::time::Instant::now());
                 match self.store.claim_due(now, lease_until, free, &busy).await {
                     Ok(c) => c,
                     Err(e) => {
@@ -159,15 +185,13 @@ impl Engine {
             let mut over_cap = Vec::new();
             for claim in claims {
                 let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
-                // A batch may hold more for one endpoint than its cap allows: those go back.
-                if self
-                    .lock_in_flight()
-                    .per_endpoint
-                    .get(&key.1)
-                    .copied()
-                    .unwrap_or(0)
-                    >= self.config.per_endpoint.max(1)
-                {
+                // Over the endpoint's cap (a batch can hold several for one endpoint), or behind an
+                // open breaker: back to the queue.
+                if !self.lock_in_flight().admit(
+                    &key.1,
+                    self.config.per_endpoint.max(1),
+                    std::time::Instant::now(),
+                ) {
                     over_cap.push(key);
                     continue;
                 }
@@ -221,6 +245,34 @@ impl Engine {
                 tracing::error!(error = %e, "releasing claims; their leases will expire instead");
             }
         }
+    }
+
+    /// Waits for the endpoint's next throttle slot, if it has a rate.
+    pub(crate) async fn throttle(&self, endpoint: &str, rate: Option<u16>) {
+        let Some(rate) = rate else { return };
+        let slot = self
+            .lock_in_flight()
+            .throttles
+            .entry(endpoint.to_owned())
+            .or_default()
+            .take(std::time::Instant::now(), rate);
+        tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
+    }
+
+    /// Feeds an attempt's result to the endpoint's breaker.
+    pub(crate) fn record(&self, endpoint: &str, success: bool) {
+        let mut state = self.lock_in_flight();
+        let breaker = state.breakers.entry(endpoint.to_owned()).or_default();
+        if success {
+            breaker.success();
+        } else {
+            breaker.failure(std::time::Instant::now(), &self.config.breaker);
+        }
+        state
+            .breakers
+            .retain(|_, b| b != &breaker::Breaker::default());
+        let open = state.breakers.values().filter(|b| b.is_open()).count();
+        self.metrics.set_circuits_open(open);
     }
 
     fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, InFlight> {

@@ -386,3 +386,69 @@ async fn a_delete_while_queued_is_not_an_error() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn throttle_rate_spaces_deliveries() {
+    let app = app_with_retries(&[0.2]).await;
+    let rx = Receiver::start(&[]).await;
+    let app_id = app.create_app("a", None).await;
+    endpoint(&app, &app_id, json!({"url": rx.url, "throttleRate": 5})).await;
+    for i in 0..11 {
+        send(&app, &app_id, json!({"i": i})).await;
+    }
+    let got = rx.wait_for(11).await;
+    let span = got[10].at.duration_since(got[0].at);
+    assert!(
+        span >= Duration::from_millis(1_800),
+        "11 deliveries at 5/s took only {span:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_opens_probes_and_closes() {
+    let mut c = config(&fresh_dir());
+    c.role = hookline::config::Role::All;
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.retry_schedule = vec![Duration::from_millis(100); 8];
+    c.breaker_threshold = 3;
+    c.breaker_open = Duration::from_secs(1);
+    let app = spawn_with(c).await;
+    let rx = Receiver::start(&[500, 500, 500, 500]).await;
+    let app_id = app.create_app("a", None).await;
+    endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    let msg_id = send(&app, &app_id, json!({})).await;
+    wait_status(&app, &app_id, &msg_id, "success").await;
+    let got = rx.received();
+    assert_eq!(got.len(), 5, "three failures, a failed probe, a good probe");
+    let gap = |a: usize, b: usize| got[b].at.duration_since(got[a].at);
+    assert!(
+        gap(1, 2) < Duration::from_millis(900),
+        "retries before the breaker opens follow the schedule"
+    );
+    assert!(
+        gap(2, 3) >= Duration::from_millis(950),
+        "open for 1 s after the third failure: {:?}",
+        gap(2, 3)
+    );
+    assert!(
+        gap(3, 4) >= Duration::from_millis(1_900),
+        "open twice as long after a failed probe: {:?}",
+        gap(3, 4)
+    );
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.lines().any(|l| l == "hookline_circuits_open 0"),
+        "closed again:\n{text}"
+    );
+    app.stop().await;
+}

@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 pub(crate) struct Received {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    pub(crate) at: std::time::Instant,
 }
 
 impl Received {
@@ -84,6 +85,7 @@ async fn handle(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> imp
     s.got.lock().expect("lock").push(Received {
         headers,
         body: body.to_vec(),
+        at: std::time::Instant::now(),
     });
     let status = s.script.lock().expect("lock").pop_front().unwrap_or(200);
     (
