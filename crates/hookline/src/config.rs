@@ -86,6 +86,8 @@ pub struct Config {
     pub breaker_threshold: u32,
     /// How long a breaker stays open before its first probe (doubling after failed probes).
     pub breaker_open: Duration,
+    /// An endpoint failing without a success for this long is disabled (default 5 days).
+    pub disable_after: Duration,
 }
 
 impl Default for Config {
@@ -107,6 +109,7 @@ impl Default for Config {
             ssrf_allow: Vec::new(),
             breaker_threshold: 5,
             breaker_open: Duration::from_secs(30),
+            disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
 }
@@ -127,6 +130,7 @@ struct FileConfig {
     ssrf_allow: Option<Vec<String>>,
     breaker_threshold: Option<u32>,
     breaker_open_secs: Option<f64>,
+    disable_after_secs: Option<f64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -205,6 +209,12 @@ impl Config {
             })?;
             c.breaker_open = durations("HOOKLINE_BREAKER_OPEN_SECS", &[secs])?[0];
         }
+        if let Some(v) = env("HOOKLINE_DISABLE_AFTER_SECS") {
+            let secs: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_DISABLE_AFTER_SECS: expected seconds, got {v:?}")
+            })?;
+            c.disable_after = durations("HOOKLINE_DISABLE_AFTER_SECS", &[secs])?[0];
+        }
         if let Some(v) = env("HOOKLINE_SSRF_ALLOW") {
             c.ssrf_allow = subnets(
                 "HOOKLINE_SSRF_ALLOW",
@@ -267,6 +277,9 @@ impl Config {
         }
         if let Some(v) = f.breaker_open_secs {
             self.breaker_open = durations(&key("breaker_open_secs"), &[v])?[0];
+        }
+        if let Some(v) = f.disable_after_secs {
+            self.disable_after = durations(&key("disable_after_secs"), &[v])?[0];
         }
         if let Some(v) = f.ssrf_allow {
             self.ssrf_allow = subnets(&key("ssrf_allow"), v.iter().map(String::as_str))?;

@@ -88,6 +88,7 @@ impl Application {
                 ..RetryPolicy::default()
             },
             concurrency: config.delivery_concurrency,
+            disable_after: config.disable_after,
             breaker: crate::engine::breaker::BreakerPolicy {
                 threshold: config.breaker_threshold,
                 open_for: config.breaker_open,

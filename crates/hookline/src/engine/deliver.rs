@@ -150,11 +150,27 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         tracing::error!(error = %e, msg = %msg.id, "recording an attempt; the delivery will be retried when its lease expires");
         return;
     }
-    if decision == Decision::DisableEndpoint {
+    // Health: a success clears the endpoint's failing run; a run too long disables it.
+    let mut disable = decision == Decision::DisableEndpoint;
+    if disable {
         tracing::warn!(endpoint = %ep.id, "410 Gone: endpoint disabled");
-        if let Err(e) = store.disable_endpoint(&ep.id, finished).await {
-            tracing::error!(error = %e, "disabling an endpoint");
+    }
+    if !matches!(sent.outcome, super::retry::Outcome::Refused) {
+        let limit = i64::try_from(engine.config.disable_after.as_millis()).unwrap_or(i64::MAX);
+        match store
+            .note_endpoint_health(&ep.id, decision == Decision::Delivered, finished)
+            .await
+        {
+            Ok(Some(since)) if finished - since > limit => {
+                tracing::warn!(endpoint = %ep.id, "failing without a success for too long: endpoint disabled");
+                disable = true;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "recording endpoint health"),
         }
+    }
+    if disable && let Err(e) = store.disable_endpoint(&ep.id, finished).await {
+        tracing::error!(error = %e, "disabling an endpoint");
     }
 }
 

@@ -50,6 +50,8 @@ pub struct EngineConfig {
     pub shutdown_grace: Duration,
     /// When an endpoint's circuit opens, and for how long.
     pub breaker: breaker::BreakerPolicy,
+    /// An endpoint failing without a single success for this long is disabled.
+    pub disable_after: Duration,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +64,7 @@ impl Default for EngineConfig {
             poll: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
             breaker: breaker::BreakerPolicy::default(),
+            disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
 }

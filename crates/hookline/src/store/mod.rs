@@ -207,6 +207,14 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn message_by_id(&self, id: &str) -> Result<Option<Message>>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
+    /// Tracks an endpoint's run of failures: a success clears it; a failure starts it if
+    /// needed. Returns when the current run of failures began, if one is going on.
+    async fn note_endpoint_health(
+        &self,
+        id: &str,
+        success: bool,
+        now: Millis,
+    ) -> Result<Option<Millis>>;
     /// For `/metrics`.
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
 }

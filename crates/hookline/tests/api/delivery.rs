@@ -452,3 +452,34 @@ async fn the_circuit_breaker_opens_probes_and_closes() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_endpoint_failing_too_long_is_disabled() {
+    let mut c = config(&fresh_dir());
+    c.role = hookline::config::Role::All;
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.retry_schedule = vec![Duration::from_millis(200); 10];
+    c.breaker_threshold = 100;
+    c.disable_after = Duration::from_millis(500);
+    let app = spawn_with(c).await;
+    let rx = Receiver::start(&[500; 20]).await;
+    let app_id = app.create_app("a", None).await;
+    let (ep_id, _) = endpoint(&app, &app_id, json!({"url": rx.url})).await;
+    send(&app, &app_id, json!({})).await;
+    for _ in 0..100 {
+        let (_, ep) = app
+            .get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}"))
+            .await;
+        if ep["disabled"] == true {
+            let n = rx.received().len();
+            assert!(
+                (2..=6).contains(&n),
+                "disabled after about 0.5 s of failures, {n} attempts"
+            );
+            app.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the endpoint was never disabled");
+}

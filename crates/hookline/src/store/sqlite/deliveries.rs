@@ -160,6 +160,24 @@ impl DeliveryStore for SqliteStore {
         })
     }
 
+    async fn note_endpoint_health(
+        &self,
+        id: &str,
+        success: bool,
+        now: Millis,
+    ) -> Result<Option<Millis>> {
+        if success {
+            sqlx::query("UPDATE endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL").bind(id).execute(&self.pool).await?;
+            return Ok(None);
+        }
+        let row = sqlx::query("UPDATE endpoint SET failing_since = COALESCE(failing_since, ?) WHERE id = ? RETURNING failing_since")
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.get("failing_since")))
+    }
+
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
         sqlx::query("UPDATE endpoint SET disabled = 1, updated_at = ? WHERE id = ?")
             .bind(now)

@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../../migrations/sqlite/0002_delivery_engine.sql"),
     ),
+    (
+        3,
+        include_str!("../../../migrations/sqlite/0003_endpoint_failing_since.sql"),
+    ),
 ];
 
 /// The SQLite store.
