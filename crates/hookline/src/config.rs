@@ -88,6 +88,10 @@ pub struct Config {
     pub breaker_open: Duration,
     /// An endpoint failing without a success for this long is disabled (default 5 days).
     pub disable_after: Duration,
+    /// Where operational webhooks go (endpoint.disabled, message.attempt.exhausted, ...).
+    pub operational_webhook_url: Option<String>,
+    /// `HOOKLINE_OPERATIONAL_WEBHOOK_SECRET`: the `whsec_` secret they are signed with.
+    pub operational_webhook_secret: Secret,
 }
 
 impl Default for Config {
@@ -110,6 +114,8 @@ impl Default for Config {
             breaker_threshold: 5,
             breaker_open: Duration::from_secs(30),
             disable_after: Duration::from_secs(5 * 24 * 3600),
+            operational_webhook_url: None,
+            operational_webhook_secret: Secret::default(),
         }
     }
 }
@@ -131,6 +137,7 @@ struct FileConfig {
     breaker_threshold: Option<u32>,
     breaker_open_secs: Option<f64>,
     disable_after_secs: Option<f64>,
+    operational_webhook_url: Option<String>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -209,6 +216,10 @@ impl Config {
             })?;
             c.breaker_open = durations("HOOKLINE_BREAKER_OPEN_SECS", &[secs])?[0];
         }
+        if let Some(v) = env("HOOKLINE_OPERATIONAL_WEBHOOK_URL") {
+            c.operational_webhook_url = Some(v);
+        }
+        c.operational_webhook_secret = Secret::new(env("HOOKLINE_OPERATIONAL_WEBHOOK_SECRET"));
         if let Some(v) = env("HOOKLINE_DISABLE_AFTER_SECS") {
             let secs: f64 = v.parse().map_err(|_| {
                 anyhow::anyhow!("HOOKLINE_DISABLE_AFTER_SECS: expected seconds, got {v:?}")
@@ -277,6 +288,9 @@ impl Config {
         }
         if let Some(v) = f.breaker_open_secs {
             self.breaker_open = durations(&key("breaker_open_secs"), &[v])?[0];
+        }
+        if let Some(v) = f.operational_webhook_url {
+            self.operational_webhook_url = Some(v);
         }
         if let Some(v) = f.disable_after_secs {
             self.disable_after = durations(&key("disable_after_secs"), &[v])?[0];

@@ -22,6 +22,7 @@ pub mod crypto;
 pub mod engine;
 pub mod ids;
 pub mod metrics;
+pub mod operational;
 pub mod server;
 pub mod store;
 

@@ -18,6 +18,7 @@ use crate::engine::retry::RetryPolicy;
 use crate::engine::ssrf::Guard;
 use crate::engine::{Engine, EngineConfig};
 use crate::ids::random_token;
+use crate::operational::Operational;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, Token};
 
@@ -61,6 +62,8 @@ impl Application {
             .with_context(|| format!("listening on {}", config.listen))?;
         let local = listener.local_addr()?;
         let wake = Arc::new(tokio::sync::Notify::new());
+        let operational =
+            Operational::setup(config, store.clone() as Arc<dyn Store>, wake.clone()).await?;
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
             max_body_bytes: config.max_body_bytes,
@@ -73,6 +76,7 @@ impl Application {
             ),
             wake: wake.clone(),
             metrics: Arc::default(),
+            operational: operational.clone(),
         };
         let sender = Sender::new(
             Guard {
@@ -102,6 +106,7 @@ impl Application {
             engine_config,
             wake,
             state.metrics.clone(),
+            operational,
         );
         Ok(Application {
             listener,

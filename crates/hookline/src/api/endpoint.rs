@@ -222,7 +222,7 @@ pub(super) async fn create_endpoint(
     let now = crate::now_millis();
     let ep = Endpoint {
         id: new_id("ep"),
-        app_id: app.id,
+        app_id: app.id.clone(),
         uid: input.uid,
         url: input.url,
         description: input.description,
@@ -240,6 +240,10 @@ pub(super) async fn create_endpoint(
         updated_at: now,
     };
     state.store.create_endpoint(&ep).await?;
+    state
+        .operational
+        .endpoint_event("endpoint.created", &app, &ep)
+        .await;
     Ok((StatusCode::CREATED, Json(out(ep))))
 }
 
@@ -287,6 +291,10 @@ pub(super) async fn update_endpoint(
     ep.tolerance_hint = input.tolerance_hint;
     ep.updated_at = crate::now_millis();
     state.store.update_endpoint(&ep).await?;
+    state
+        .operational
+        .endpoint_event("endpoint.updated", &app, &ep)
+        .await;
     Ok((StatusCode::OK, Json(out(ep))))
 }
 
@@ -296,7 +304,7 @@ pub(super) async fn patch_endpoint(
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(patch): Body<EndpointPatch>,
 ) -> ApiResult<Json<EndpointOut>> {
-    let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    let (app, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
     if let Some(url) = patch.url.as_value() {
         check_url("body.url", url)?;
     }
@@ -329,6 +337,10 @@ pub(super) async fn patch_endpoint(
     patch.tolerance_hint.apply_nullable(&mut ep.tolerance_hint);
     ep.updated_at = crate::now_millis();
     state.store.update_endpoint(&ep).await?;
+    state
+        .operational
+        .endpoint_event("endpoint.updated", &app, &ep)
+        .await;
     Ok(Json(out(ep)))
 }
 
@@ -339,5 +351,9 @@ pub(super) async fn delete_endpoint(
 ) -> ApiResult<StatusCode> {
     let (app, ep) = find(&state, &auth, &app_id, &ep_id).await?;
     state.store.delete_endpoint(&app.id, &ep.id).await?;
+    state
+        .operational
+        .endpoint_event("endpoint.deleted", &app, &ep)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

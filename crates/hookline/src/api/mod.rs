@@ -38,6 +38,7 @@ pub struct AppState {
     /// for a poll.
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub operational: crate::operational::Operational,
 }
 
 /// The API's routes.

@@ -152,6 +152,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     }
     // Health: a success clears the endpoint's failing run; a run too long disables it.
     let mut disable = decision == Decision::DisableEndpoint;
+    let mut fail_since = finished;
     if disable {
         tracing::warn!(endpoint = %ep.id, "410 Gone: endpoint disabled");
     }
@@ -164,6 +165,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
             Ok(Some(since)) if finished - since > limit => {
                 tracing::warn!(endpoint = %ep.id, "failing without a success for too long: endpoint disabled");
                 disable = true;
+                fail_since = since;
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "recording endpoint health"),
@@ -171,6 +173,58 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     }
     if disable && let Err(e) = store.disable_endpoint(&ep.id, finished).await {
         tracing::error!(error = %e, "disabling an endpoint");
+    }
+    operational_events(
+        engine,
+        &ep,
+        &msg,
+        &attempt,
+        claim.attempt_count + 1,
+        decision,
+        disable.then_some(fail_since),
+    )
+    .await;
+}
+
+/// Svix's operational events: `message.attempt.failing` on the fourth failure,
+/// `.exhausted` when retries run out, `.recovered` on a success after that, and
+/// `endpoint.disabled` when the engine switched the endpoint off.
+async fn operational_events(
+    engine: &Engine,
+    ep: &Endpoint,
+    msg: &Message,
+    attempt: &Attempt,
+    attempts: u32,
+    decision: Decision,
+    disabled_since: Option<i64>,
+) {
+    let op = &engine.operational;
+    if op.is_own(&ep.app_id) {
+        return;
+    }
+    let event = match decision {
+        Decision::Delivered if attempts > 4 => Some("message.attempt.recovered"),
+        Decision::GiveUp | Decision::DisableEndpoint => Some("message.attempt.exhausted"),
+        Decision::RetryAt(_) if attempts == 4 => Some("message.attempt.failing"),
+        _ => None,
+    };
+    let app_uid = match engine.store.app(&ep.app_id).await {
+        Ok(a) => a.and_then(|a| a.uid),
+        Err(_) => None,
+    };
+    if let Some(event) = event {
+        let data = serde_json::json!({
+            "appId": ep.app_id, "appUid": app_uid, "msgId": msg.id, "msgEventId": msg.event_id, "endpointId": ep.id,
+            "lastAttempt": {"id": attempt.id, "timestamp": crate::api::types::format_date(attempt.created_at), "responseStatusCode": attempt.response_status_code},
+        });
+        op.emit(event, data).await;
+    }
+    if let Some(since) = disabled_since {
+        let data = serde_json::json!({
+            "appId": ep.app_id, "appUid": app_uid, "endpointId": ep.id, "endpointUid": ep.uid,
+            "failSince": crate::api::types::format_date(since),
+        });
+        op.emit("endpoint.disabled", data).await;
     }
 }
 

@@ -81,6 +81,7 @@ pub struct Engine {
     /// await.
     in_flight: Arc<Mutex<InFlight>>,
     metrics: Arc<crate::metrics::Metrics>,
+    operational: crate::operational::Operational,
 }
 
 #[derive(Default)]
@@ -138,6 +139,7 @@ impl Engine {
         config: EngineConfig,
         wake: Arc<Notify>,
         metrics: Arc<crate::metrics::Metrics>,
+        operational: crate::operational::Operational,
     ) -> Self {
         Engine {
             store,
@@ -146,6 +148,7 @@ impl Engine {
             wake,
             in_flight: Arc::default(),
             metrics,
+            operational,
         }
     }
 

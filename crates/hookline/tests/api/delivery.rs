@@ -483,3 +483,104 @@ async fn an_endpoint_failing_too_long_is_disabled() {
     }
     panic!("the endpoint was never disabled");
 }
+
+#[tokio::test]
+async fn operational_webhooks_report_endpoints_and_failing_deliveries() {
+    let ops = Receiver::start(&[]).await;
+    let ops_secret = "whsec_b3BlcmF0aW9uYWwtd2ViaG9vay1zZWNyZXQ=";
+    let mut c = config(&fresh_dir());
+    c.role = hookline::config::Role::All;
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.retry_schedule = vec![Duration::from_millis(100); 6];
+    c.breaker_threshold = 100;
+    c.operational_webhook_url = Some(ops.url.clone());
+    c.operational_webhook_secret = hookline::config::Secret::new(Some(ops_secret.into()));
+    let app = spawn_with(c).await;
+    let app_id = app.create_app("a", Some("customer-a")).await;
+
+    let flaky = Receiver::start(&[500, 500, 500, 500]).await;
+    let (flaky_id, _) = endpoint(
+        &app,
+        &app_id,
+        json!({"url": flaky.url, "channels": ["flaky"]}),
+    )
+    .await;
+    let gone = Receiver::start(&[410]).await;
+    let (gone_id, _) = endpoint(
+        &app,
+        &app_id,
+        json!({"url": gone.url, "channels": ["gone"]}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/app/{app_id}/msg"),
+        json!({"eventType": "e", "payload": {}, "channels": ["flaky"]}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/app/{app_id}/msg"),
+        json!({"eventType": "e", "payload": {}, "channels": ["gone"]}),
+    )
+    .await;
+
+    let events = |n: usize| {
+        let ops = &ops;
+        async move {
+            ops.wait_for(n).await;
+            ops.received()
+        }
+    };
+    // created ×2, failing, recovered, exhausted (410), disabled.
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = events(1).await;
+        if got.len() >= 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut kinds: Vec<(String, Value)> = Vec::new();
+    for r in &got {
+        verify("svix", &[ops_secret], r)
+            .expect("operational webhooks are signed with the configured secret");
+        let v: Value = serde_json::from_slice(&r.body).expect("json");
+        kinds.push((
+            v["type"].as_str().expect("type").to_owned(),
+            v["data"].clone(),
+        ));
+    }
+    let find = |t: &str| {
+        kinds
+            .iter()
+            .find(|(k, _)| k == t)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| panic!("no {t} in {kinds:?}"))
+    };
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|(k, _)| k == "endpoint.created")
+            .count(),
+        2
+    );
+    assert_eq!(find("endpoint.created")["appUid"], "customer-a");
+    assert_eq!(
+        find("message.attempt.failing")["endpointId"],
+        flaky_id.as_str()
+    );
+    assert_eq!(
+        find("message.attempt.failing")["lastAttempt"]["responseStatusCode"],
+        500
+    );
+    assert_eq!(
+        find("message.attempt.recovered")["lastAttempt"]["responseStatusCode"],
+        200
+    );
+    assert_eq!(
+        find("message.attempt.exhausted")["endpointId"],
+        gone_id.as_str()
+    );
+    assert_eq!(find("endpoint.disabled")["endpointId"], gone_id.as_str());
+    assert!(find("endpoint.disabled")["failSince"].as_str().is_some());
+    app.stop().await;
+}
