@@ -97,6 +97,7 @@ impl Operational {
                     previous_secrets: Vec::new(),
                     signature_scheme: "svix".into(),
                     tolerance_hint: None,
+                    timeout_secs: None,
                     created_at: now,
                     updated_at: now,
                 };

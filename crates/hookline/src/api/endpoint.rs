@@ -54,6 +54,7 @@ pub(super) fn out(e: Endpoint) -> EndpointOut {
         metadata: e.metadata,
         signature_scheme: e.signature_scheme,
         tolerance_hint: e.tolerance_hint,
+        timeout_seconds: e.timeout_secs,
         created_at: format_date(e.created_at),
         updated_at: format_date(e.updated_at),
     }
@@ -158,6 +159,15 @@ pub(super) fn check_headers(loc: &str, headers: &BTreeMap<String, String>) -> Ap
 }
 
 fn check_input(input: &EndpointIn) -> ApiResult<()> {
+    if input
+        .timeout_seconds
+        .is_some_and(|t| !(1..=120).contains(&t))
+    {
+        return Err(ApiError::invalid(
+            "body.timeoutSeconds",
+            "from 1 to 120 seconds",
+        ));
+    }
     check_url("body.url", &input.url)?;
     if let Some(uid) = &input.uid {
         check_uid("body.uid", uid)?;
@@ -236,6 +246,7 @@ pub(super) async fn create_endpoint(
         previous_secrets: Vec::new(),
         signature_scheme: scheme.name().to_owned(),
         tolerance_hint: input.tolerance_hint,
+        timeout_secs: input.timeout_seconds,
         created_at: now,
         updated_at: now,
     };
@@ -289,6 +300,7 @@ pub(super) async fn update_endpoint(
     ep.throttle_rate = input.throttle_rate;
     ep.metadata = input.metadata;
     ep.tolerance_hint = input.tolerance_hint;
+    ep.timeout_secs = input.timeout_seconds;
     ep.updated_at = crate::now_millis();
     state.store.update_endpoint(&ep).await?;
     state
@@ -334,7 +346,18 @@ pub(super) async fn patch_endpoint(
     patch.channels.apply_nullable(&mut ep.channels);
     patch.throttle_rate.apply_nullable(&mut ep.throttle_rate);
     patch.metadata.apply(&mut ep.metadata);
+    if patch
+        .timeout_seconds
+        .as_value()
+        .is_some_and(|t| !(1..=120).contains(t))
+    {
+        return Err(ApiError::invalid(
+            "body.timeoutSeconds",
+            "from 1 to 120 seconds",
+        ));
+    }
     patch.tolerance_hint.apply_nullable(&mut ep.tolerance_hint);
+    patch.timeout_seconds.apply_nullable(&mut ep.timeout_secs);
     ep.updated_at = crate::now_millis();
     state.store.update_endpoint(&ep).await?;
     state

@@ -244,6 +244,7 @@ mod tests {
             previous_secrets: vec![],
             signature_scheme: "svix".into(),
             tolerance_hint: None,
+            timeout_secs: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -307,6 +307,9 @@ pub struct EndpointIn {
     /// Hookline extension: the replay window (seconds) receivers are told to apply.
     #[serde(default)]
     pub tolerance_hint: Option<u32>,
+    /// Hookline extension: this endpoint's total timeout per attempt, 1 to 120 seconds.
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
@@ -342,6 +345,9 @@ pub struct EndpointPatch {
     #[serde(default)]
     #[schema(value_type = Option<u32>)]
     pub tolerance_hint: Patch<u32>,
+    #[serde(default)]
+    #[schema(value_type = Option<u32>)]
+    pub timeout_seconds: Patch<u32>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -360,6 +366,7 @@ pub struct EndpointOut {
     pub metadata: Map<String, Value>,
     pub signature_scheme: String,
     pub tolerance_hint: Option<u32>,
+    pub timeout_seconds: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
 }

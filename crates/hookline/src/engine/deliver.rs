@@ -84,7 +84,19 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     let body = payload.into_bytes();
     engine.throttle(&ep.id, ep.throttle_rate).await;
     let sent = match headers(&ep, &msg, &body, now) {
-        Ok(h) => engine.sender.send(&ep.url, &h, body, now).await,
+        Ok(h) => {
+            engine
+                .sender
+                .send(
+                    &ep.url,
+                    &h,
+                    body,
+                    now,
+                    ep.timeout_secs
+                        .map(|s| std::time::Duration::from_secs(u64::from(s))),
+                )
+                .await
+        }
         Err(reason) => super::http::Sent {
             outcome: super::retry::Outcome::Refused,
             status_code: 0,

@@ -104,6 +104,7 @@ impl Sender {
         headers: &[(String, String)],
         body: Vec<u8>,
         now_ms: i64,
+        timeout: Option<Duration>,
     ) -> Sent {
         let started = Instant::now();
         let failed = |outcome: Outcome, reason: String, started: Instant| Sent {
@@ -140,14 +141,11 @@ impl Sender {
                 map.append(k, v);
             }
         }
-        let resp = match self
-            .client
-            .post(parsed)
-            .headers(map)
-            .body(body)
-            .send()
-            .await
-        {
+        let mut request = self.client.post(parsed).headers(map).body(body);
+        if let Some(t) = timeout {
+            request = request.timeout(t);
+        }
+        let resp = match request.send().await {
             Ok(r) => r,
             Err(e) => {
                 let (outcome, reason) = describe(&e);

@@ -63,6 +63,8 @@ pub struct Endpoint {
     pub signature_scheme: String,
     /// Hookline extension: the replay window (seconds) receivers are told to use.
     pub tolerance_hint: Option<u32>,
+    /// Hookline extension: this endpoint's total timeout for one attempt (seconds).
+    pub timeout_secs: Option<u32>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

@@ -584,3 +584,51 @@ async fn operational_webhooks_report_endpoints_and_failing_deliveries() {
     assert!(find("endpoint.disabled")["failSince"].as_str().is_some());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_per_endpoint_timeout_ends_an_attempt_with_a_reason() {
+    let app = app_with_retries(&[30.0]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hole = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let app_id = app.create_app("a", None).await;
+    let (_, ep) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": hole, "timeoutSeconds": 1}),
+        )
+        .await;
+    assert_eq!(ep["timeoutSeconds"], 1);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": hole, "timeoutSeconds": 500}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg_id = send(&app, &app_id, json!({})).await;
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        let (_, a) = app
+            .get(&format!("/api/v1/app/{app_id}/attempt/msg/{msg_id}"))
+            .await;
+        if let Some(first) = a["data"].as_array().and_then(|d| d.first()) {
+            assert_eq!(first["failureReason"], "timeout");
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "the endpoint's 1 s timeout applied, not the default"
+            );
+            app.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no attempt recorded");
+}

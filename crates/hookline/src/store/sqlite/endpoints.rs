@@ -45,6 +45,9 @@ impl SqliteStore {
             tolerance_hint: r
                 .get::<Option<i64>, _>("tolerance_hint")
                 .and_then(|n| u32::try_from(n).ok()),
+            timeout_secs: r
+                .get::<Option<i64>, _>("timeout_secs")
+                .and_then(|n| u32::try_from(n).ok()),
             created_at: r.get("created_at"),
             updated_at: r.get("updated_at"),
             id,
@@ -56,8 +59,8 @@ impl SqliteStore {
 impl EndpointStore for SqliteStore {
     async fn create_endpoint(&self, ep: &Endpoint) -> Result<()> {
         sqlx::query(
-            "INSERT INTO endpoint (id, app_id, uid, url, description, disabled, event_types, channels, metadata, throttle_rate, headers, secret, previous_secrets, signature_scheme, tolerance_hint, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO endpoint (id, app_id, uid, url, description, disabled, event_types, channels, metadata, throttle_rate, headers, secret, previous_secrets, signature_scheme, tolerance_hint, timeout_secs, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&ep.id)
         .bind(&ep.app_id)
@@ -74,6 +77,7 @@ impl EndpointStore for SqliteStore {
         .bind(self.seal(&ep.id, "previous_secrets", json_text(&ep.previous_secrets).as_bytes()))
         .bind(&ep.signature_scheme)
         .bind(ep.tolerance_hint.map(i64::from))
+        .bind(ep.timeout_secs.map(i64::from))
         .bind(ep.created_at)
         .bind(ep.updated_at)
         .execute(&self.pool)
@@ -115,7 +119,7 @@ impl EndpointStore for SqliteStore {
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
         sqlx::query(
             "UPDATE endpoint SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?, channels = ?, metadata = ?, throttle_rate = ?, \
-             signature_scheme = ?, tolerance_hint = ?, updated_at = ? WHERE id = ? AND app_id = ?",
+             signature_scheme = ?, tolerance_hint = ?, timeout_secs = ?, updated_at = ? WHERE id = ? AND app_id = ?",
         )
         .bind(&ep.uid)
         .bind(&ep.url)
@@ -127,6 +131,7 @@ impl EndpointStore for SqliteStore {
         .bind(ep.throttle_rate.map(i64::from))
         .bind(&ep.signature_scheme)
         .bind(ep.tolerance_hint.map(i64::from))
+        .bind(ep.timeout_secs.map(i64::from))
         .bind(ep.updated_at)
         .bind(&ep.id)
         .bind(&ep.app_id)

@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../../migrations/sqlite/0003_endpoint_failing_since.sql"),
     ),
+    (
+        4,
+        include_str!("../../../migrations/sqlite/0004_endpoint_timeout.sql"),
+    ),
 ];
 
 /// The SQLite store.

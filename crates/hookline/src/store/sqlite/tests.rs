@@ -49,6 +49,7 @@ fn endpoint(id: &str, app_id: &str) -> Endpoint {
         previous_secrets: vec![],
         signature_scheme: "svix".into(),
         tolerance_hint: None,
+        timeout_secs: None,
         created_at: 1,
         updated_at: 1,
     }
