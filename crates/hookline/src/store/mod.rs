@@ -20,6 +20,9 @@ pub enum StoreError {
     /// The database failed; logged once at the edge, answered with an opaque 500.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A group commit failed as a whole (its transaction could not begin or commit).
+    #[error("batched write failed: {0}")]
+    Batch(String),
     /// Stored data could not be read back (a secret that does not decrypt, bad JSON).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

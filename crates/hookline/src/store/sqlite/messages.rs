@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 
-use super::{SqliteStore, conflict, finish_page, from_json_opt, json_text, push_page};
+use super::{SqliteStore, finish_page, from_json_opt, push_page};
 use crate::store::{
     Attempt, AttemptFilter, AttemptScope, Delivery, DeliveryStatus, Message, MessageFilter,
     MessageStore, Millis, Page, Result, StoreError,
@@ -91,33 +91,16 @@ impl MessageStore for SqliteStore {
         endpoint_ids: &[String],
         now: Millis,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(&msg.id)
-            .bind(&msg.app_id)
-            .bind(&msg.event_id)
-            .bind(&msg.event_type)
-            .bind(msg.channels.as_ref().map(json_text))
-            .bind(&msg.payload)
-            .bind(msg.payload_expires_at)
-            .bind(msg.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(conflict("a message with this eventId already exists"))?;
-        // An endpoint deleted since the caller chose it is skipped, not an error.
-        for ep in endpoint_ids {
-            sqlx::query(
-                "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
-                 SELECT ?1, ?2, 1, ?3, ?3, ?3 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ?2)",
-            )
-            .bind(&msg.id)
-            .bind(ep)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = super::group_commit::Job {
+            msg: msg.clone(),
+            endpoint_ids: endpoint_ids.to_vec(),
+            now,
+            reply,
+        };
+        let gone = || StoreError::Batch("the message writer has stopped".into());
+        self.messages.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>> {

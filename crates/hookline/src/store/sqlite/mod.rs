@@ -5,6 +5,7 @@ mod apps;
 mod auth;
 mod deliveries;
 mod endpoints;
+mod group_commit;
 mod messages;
 
 use std::path::Path;
@@ -40,6 +41,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub struct SqliteStore {
     pool: SqlitePool,
     cipher: Arc<Cipher>,
+    /// The group-commit writer for accepted messages.
+    messages: tokio::sync::mpsc::Sender<group_commit::Job>,
 }
 
 impl SqliteStore {
@@ -56,7 +59,12 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let store = SqliteStore { pool, cipher };
+        let messages = group_commit::spawn(pool.clone());
+        let store = SqliteStore {
+            pool,
+            cipher,
+            messages,
+        };
         store.migrate().await?;
         store.check_key().await?;
         Ok(store)

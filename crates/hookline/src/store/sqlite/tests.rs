@@ -279,3 +279,50 @@ async fn idempotency_keys_claim_once() {
     assert_eq!(s.purge_idempotency_keys(2).await.expect("purge"), 1);
     assert_eq!(s.claim_idempotency_key("k", 4).await.expect("claim"), None);
 }
+
+#[tokio::test]
+async fn group_commit_isolates_a_conflict_to_its_own_message() {
+    let (s, _) = store().await;
+    s.create_app(&app("app_a", None)).await.expect("app");
+    let s = std::sync::Arc::new(s);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            let msg = Message {
+                id: format!("msg_{i:02}"),
+                app_id: "app_a".into(),
+                // Two of them share an eventId: exactly one may win.
+                event_id: Some(if i < 2 {
+                    "dup".into()
+                } else {
+                    format!("evt-{i}")
+                }),
+                event_type: "t".into(),
+                channels: None,
+                payload: Some("{}".into()),
+                payload_expires_at: i64::MAX,
+                created_at: 1,
+            };
+            s.create_message(&msg, &[], 1).await
+        });
+    }
+    let mut ok = 0;
+    let mut conflicts = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.expect("task") {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict(_)) => conflicts += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((ok, conflicts), (39, 1));
+    let page = page(100, None, false, Order::Ascending);
+    assert_eq!(
+        s.list_messages("app_a", &page, &MessageFilter::default())
+            .await
+            .expect("list")
+            .len(),
+        39
+    );
+}
