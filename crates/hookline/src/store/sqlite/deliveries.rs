@@ -53,37 +53,11 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&a.id)
-        .bind(&a.msg_id)
-        .bind(&a.endpoint_id)
-        .bind(&a.url)
-        .bind(a.status as i64)
-        .bind(a.response_status_code)
-        .bind(&a.response)
-        .bind(a.response_duration_ms)
-        .bind(a.trigger_type)
-        .bind(&a.failure_reason)
-        .bind(a.created_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE delivery SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, lease_until = NULL, manual = 0, updated_at = ? \
-             WHERE msg_id = ? AND endpoint_id = ?",
-        )
-        .bind(update.status as i64)
-        .bind(update.next_attempt_at)
-        .bind(a.created_at)
-        .bind(&a.msg_id)
-        .bind(&a.endpoint_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.group_write(super::group_commit::Work::Attempt {
+            attempt: a.clone(),
+            update,
+        })
+        .await
     }
 
     async fn settle_delivery(

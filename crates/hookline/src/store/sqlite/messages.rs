@@ -91,16 +91,12 @@ impl MessageStore for SqliteStore {
         endpoint_ids: &[String],
         now: Millis,
     ) -> Result<()> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = super::group_commit::Job {
+        let work = super::group_commit::Work::Message {
             msg: msg.clone(),
             endpoint_ids: endpoint_ids.to_vec(),
             now,
-            reply,
         };
-        let gone = || StoreError::Batch("the message writer has stopped".into());
-        self.messages.send(job).await.map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.group_write(work).await
     }
 
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>> {

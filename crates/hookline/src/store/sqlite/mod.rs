@@ -41,8 +41,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub struct SqliteStore {
     pool: SqlitePool,
     cipher: Arc<Cipher>,
-    /// The group-commit writer for accepted messages.
-    messages: tokio::sync::mpsc::Sender<group_commit::Job>,
+    /// The group-commit writer for accepted messages and attempts.
+    writer: tokio::sync::mpsc::Sender<group_commit::Job>,
 }
 
 impl SqliteStore {
@@ -59,11 +59,11 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let messages = group_commit::spawn(pool.clone());
+        let writer = group_commit::spawn(pool.clone());
         let store = SqliteStore {
             pool,
             cipher,
-            messages,
+            writer,
         };
         store.migrate().await?;
         store.check_key().await?;
