@@ -11,7 +11,7 @@ use super::extract::{Auth, Body, Params};
 use super::types::{ListResponse, MessageIn, MessageOut, check_list, check_uid, format_date};
 use super::{AppState, app, list_response, page};
 use crate::ids::new_id;
-use crate::store::{Application, Endpoint, Message, MessageFilter, Order};
+use crate::store::{Application, Message, MessageFilter, Order, Route};
 
 pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
     let payload = match (&m.payload, with_content) {
@@ -30,7 +30,7 @@ pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
 
 /// Whether a message of `event_type` on `channels` goes to `ep`: not disabled, its event
 /// type filter (if any) names the type, and its channel filter (if any) shares a channel.
-pub(super) fn routes_to(ep: &Endpoint, event_type: &str, channels: Option<&[String]>) -> bool {
+pub(super) fn routes_to(ep: &Route, event_type: &str, channels: Option<&[String]>) -> bool {
     !ep.disabled
         && ep
             .event_types
@@ -59,7 +59,7 @@ pub(super) async fn store_message(
         Some(ids) => ids,
         None => state
             .store
-            .all_endpoints(&app.id)
+            .routes(&app.id)
             .await?
             .into_iter()
             .filter(|ep| routes_to(ep, &event_type, channels.as_deref()))
@@ -226,27 +226,13 @@ pub(super) async fn expunge_content(
 mod tests {
     use super::*;
 
-    fn ep(types: Option<&[&str]>, channels: Option<&[&str]>, disabled: bool) -> Endpoint {
+    fn ep(types: Option<&[&str]>, channels: Option<&[&str]>, disabled: bool) -> Route {
         let list = |v: Option<&[&str]>| v.map(|v| v.iter().map(|s| (*s).to_owned()).collect());
-        Endpoint {
+        Route {
             id: "ep".into(),
-            app_id: "app".into(),
-            uid: None,
-            url: "https://x".into(),
-            description: String::new(),
             disabled,
             event_types: list(types),
             channels: list(channels),
-            metadata: serde_json::Map::new(),
-            throttle_rate: None,
-            headers: Default::default(),
-            secret: String::new(),
-            previous_secrets: vec![],
-            signature_scheme: "svix".into(),
-            tolerance_hint: None,
-            timeout_secs: None,
-            created_at: 0,
-            updated_at: 0,
         }
     }
 

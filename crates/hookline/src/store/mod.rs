@@ -104,7 +104,7 @@ pub trait EndpointStore: Send + Sync + 'static {
     async fn endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Option<Endpoint>>;
     async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>>;
     /// Every endpoint of the application: the candidates of a fan-out.
-    async fn all_endpoints(&self, app_id: &str) -> Result<Vec<Endpoint>>;
+    async fn routes(&self, app_id: &str) -> Result<Vec<Route>>;
     /// Writes the endpoint's settings: not its secrets or headers, which have their own
     /// writes so that a settings update racing a rotation cannot put an old secret back.
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()>;

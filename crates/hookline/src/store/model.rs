@@ -69,6 +69,15 @@ pub struct Endpoint {
     pub updated_at: Millis,
 }
 
+/// What fan-out needs of an endpoint: no secrets, so nothing is decrypted per message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub id: String,
+    pub disabled: bool,
+    pub event_types: Option<Vec<String>>,
+    pub channels: Option<Vec<String>>,
+}
+
 /// A message accepted for delivery.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {

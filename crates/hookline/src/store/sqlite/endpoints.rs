@@ -5,7 +5,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _};
 
 use super::{SqliteStore, conflict, finish_page, from_json, from_json_opt, json_text, push_page};
-use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result, StoreError};
+use crate::store::{
+    Endpoint, EndpointStats, EndpointStore, Millis, Page, Result, Route, StoreError,
+};
 
 impl SqliteStore {
     fn seal(&self, id: &str, what: &str, plain: &[u8]) -> Vec<u8> {
@@ -108,12 +110,23 @@ impl EndpointStore for SqliteStore {
         ))
     }
 
-    async fn all_endpoints(&self, app_id: &str) -> Result<Vec<Endpoint>> {
-        let rows = sqlx::query("SELECT * FROM endpoint WHERE app_id = ? ORDER BY id")
-            .bind(app_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| self.endpoint_row(r)).collect()
+    async fn routes(&self, app_id: &str) -> Result<Vec<Route>> {
+        let rows = sqlx::query(
+            "SELECT id, disabled, event_types, channels FROM endpoint WHERE app_id = ? ORDER BY id",
+        )
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Route {
+                    id: r.get("id"),
+                    disabled: r.get("disabled"),
+                    event_types: from_json_opt(r.get("event_types"))?,
+                    channels: from_json_opt(r.get("channels"))?,
+                })
+            })
+            .collect()
     }
 
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
