@@ -79,6 +79,9 @@ pub struct Config {
     pub delivery_timeout: Duration,
     /// Deliveries in flight at once.
     pub delivery_concurrency: usize,
+    /// Deliveries in flight at once to one endpoint (at most half the concurrency, so a
+    /// black-holed endpoint never holds every worker).
+    pub delivery_per_endpoint: usize,
     /// Subnets deliveries may reach although the SSRF guard refuses them (for local
     /// development and tests: e.g. `127.0.0.0/8`).
     pub ssrf_allow: Vec<Subnet>,
@@ -109,7 +112,8 @@ impl Default for Config {
             encryption_key: Secret::default(),
             retry_schedule: RetryPolicy::default().schedule,
             delivery_timeout: Duration::from_secs(15),
-            delivery_concurrency: 64,
+            delivery_concurrency: 256,
+            delivery_per_endpoint: 64,
             ssrf_allow: Vec::new(),
             breaker_threshold: 5,
             breaker_open: Duration::from_secs(30),
@@ -133,6 +137,7 @@ struct FileConfig {
     retry_schedule: Option<Vec<f64>>,
     delivery_timeout_secs: Option<f64>,
     delivery_concurrency: Option<usize>,
+    delivery_per_endpoint: Option<usize>,
     ssrf_allow: Option<Vec<String>>,
     breaker_threshold: Option<u32>,
     breaker_open_secs: Option<f64>,
@@ -283,6 +288,9 @@ impl Config {
         if let Some(v) = f.delivery_concurrency {
             self.delivery_concurrency = v;
         }
+        if let Some(v) = f.delivery_per_endpoint {
+            self.delivery_per_endpoint = v;
+        }
         if let Some(v) = f.breaker_threshold {
             self.breaker_threshold = v;
         }
@@ -305,8 +313,17 @@ impl Config {
         if self.breaker_threshold == 0 {
             bail!("breaker_threshold: must be at least 1");
         }
-        if self.delivery_concurrency == 0 {
-            bail!("delivery_concurrency: must be at least 1");
+        if self.delivery_concurrency < 2 {
+            bail!("delivery_concurrency: must be at least 2");
+        }
+        if self.delivery_per_endpoint == 0
+            || self.delivery_per_endpoint > self.delivery_concurrency / 2
+        {
+            bail!(
+                "delivery_per_endpoint: must be from 1 to half of delivery_concurrency ({}), got {}",
+                self.delivery_concurrency / 2,
+                self.delivery_per_endpoint
+            );
         }
         if self.max_body_bytes < 1024 {
             bail!(

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::ids::new_id;
-use crate::store::{Application, Endpoint, Message, Store};
+use crate::store::{Application, Endpoint, Message, Store, Targets};
 
 pub const APP_UID: &str = "hookline-operational";
 const ENDPOINT_UID: &str = "operational";
@@ -137,10 +137,10 @@ impl Operational {
         };
         match t
             .store
-            .create_message(&msg, std::slice::from_ref(&t.endpoint_id), now)
+            .create_message(&msg, &Targets::Only(vec![t.endpoint_id.clone()]), now)
             .await
         {
-            Ok(()) => t.wake.notify_one(),
+            Ok(_) => t.wake.notify_one(),
             Err(e) => tracing::error!(error = %e, event_type, "emitting an operational webhook"),
         }
     }

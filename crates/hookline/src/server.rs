@@ -92,6 +92,7 @@ impl Application {
                 ..RetryPolicy::default()
             },
             concurrency: config.delivery_concurrency,
+            per_endpoint: config.delivery_per_endpoint,
             disable_after: config.disable_after,
             breaker: crate::engine::breaker::BreakerPolicy {
                 threshold: config.breaker_threshold,

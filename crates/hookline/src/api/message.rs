@@ -11,7 +11,7 @@ use super::extract::{Auth, Body, Params};
 use super::types::{ListResponse, MessageIn, MessageOut, check_list, check_uid, format_date};
 use super::{AppState, app, list_response, page};
 use crate::ids::new_id;
-use crate::store::{Application, Message, MessageFilter, Order, Route};
+use crate::store::{Application, Message, MessageFilter, Order, Targets};
 
 pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
     let payload = match (&m.payload, with_content) {
@@ -28,20 +28,6 @@ pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
     }
 }
 
-/// Whether a message of `event_type` on `channels` goes to `ep`: not disabled, its event
-/// type filter (if any) names the type, and its channel filter (if any) shares a channel.
-pub(super) fn routes_to(ep: &Route, event_type: &str, channels: Option<&[String]>) -> bool {
-    !ep.disabled
-        && ep
-            .event_types
-            .as_ref()
-            .is_none_or(|t| t.iter().any(|t| t == event_type))
-        && ep
-            .channels
-            .as_ref()
-            .is_none_or(|want| channels.is_some_and(|have| have.iter().any(|c| want.contains(c))))
-}
-
 /// Stores a message and its deliveries: to `only` when given, else to every matching endpoint.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn store_message(
@@ -55,17 +41,7 @@ pub(super) async fn store_message(
     only: Option<Vec<String>>,
 ) -> ApiResult<Message> {
     let now = crate::now_millis();
-    let targets = match only {
-        Some(ids) => ids,
-        None => state
-            .store
-            .routes(&app.id)
-            .await?
-            .into_iter()
-            .filter(|ep| routes_to(ep, &event_type, channels.as_deref()))
-            .map(|ep| ep.id)
-            .collect(),
-    };
+    let targets = only.map_or(Targets::Matching, Targets::Only);
     let msg = Message {
         id: new_id("msg"),
         app_id: app.id.clone(),
@@ -76,9 +52,9 @@ pub(super) async fn store_message(
         payload_expires_at: now + retention_hours * 3_600_000,
         created_at: now,
     };
-    state.store.create_message(&msg, &targets, now).await?;
+    let queued = state.store.create_message(&msg, &targets, now).await?;
     state.metrics.message_accepted();
-    if !targets.is_empty() {
+    if queued > 0 {
         state.wake.notify_one();
     }
     Ok(msg)
@@ -220,36 +196,4 @@ pub(super) async fn expunge_content(
         .expunge_message_content(&app.id, &msg.id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ep(types: Option<&[&str]>, channels: Option<&[&str]>, disabled: bool) -> Route {
-        let list = |v: Option<&[&str]>| v.map(|v| v.iter().map(|s| (*s).to_owned()).collect());
-        Route {
-            id: "ep".into(),
-            disabled,
-            event_types: list(types),
-            channels: list(channels),
-        }
-    }
-
-    #[test]
-    fn routing_follows_filters() {
-        let ch = vec!["a".to_owned()];
-        assert!(routes_to(&ep(None, None, false), "x", None));
-        assert!(!routes_to(&ep(None, None, true), "x", None));
-        assert!(routes_to(&ep(Some(&["x"]), None, false), "x", None));
-        assert!(!routes_to(&ep(Some(&["y"]), None, false), "x", None));
-        assert!(routes_to(
-            &ep(None, Some(&["a", "b"]), false),
-            "x",
-            Some(&ch)
-        ));
-        assert!(!routes_to(&ep(None, Some(&["b"]), false), "x", Some(&ch)));
-        assert!(!routes_to(&ep(None, Some(&["a"]), false), "x", None));
-        assert!(routes_to(&ep(None, None, false), "x", Some(&ch)));
-    }
 }

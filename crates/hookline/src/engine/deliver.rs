@@ -51,19 +51,19 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         status,
         next_attempt_at: None,
     };
-    let loaded = tokio::try_join!(
-        store.message_by_id(&claim.msg_id),
-        store.endpoint_by_id(&claim.endpoint_id)
-    );
-    let (msg, ep) = match loaded {
-        Ok((Some(m), Some(e))) => (m, e),
-        // Deleted since it was queued (the delivery row goes with it).
-        Ok(_) => return,
+    let Some(msg) = claim.message.clone() else {
+        // Deleted since it was queued (the delivery row went with it).
+        return;
+    };
+    let ep = match engine.endpoint(&claim.endpoint_id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return,
         Err(e) => {
-            tracing::error!(error = %e, msg = %claim.msg_id, "loading a delivery; its lease will expire and it will be retried");
+            tracing::error!(error = %e, msg = %claim.msg_id, "loading a delivery's endpoint; its lease will expire and it will be retried");
             return;
         }
     };
+    let ep = &*ep;
     let fail_without_attempt = |reason: &str| {
         tracing::warn!(msg = %msg.id, endpoint = %ep.id, reason, "delivery failed without an attempt");
     };
@@ -83,7 +83,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     };
     let body = payload.into_bytes();
     engine.throttle(&ep.id, ep.throttle_rate).await;
-    let sent = match headers(&ep, &msg, &body, now) {
+    let sent = match headers(ep, &msg, &body, now) {
         Ok(h) => {
             engine
                 .sender
@@ -149,7 +149,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         msg = %msg.id, endpoint = %ep.id, status = sent.status_code, ms = attempt.response_duration_ms,
         outcome = ?decision, reason = sent.failure_reason.as_deref().unwrap_or(""), "attempt"
     );
-    if let Err(e) = store
+    let failing_since = match store
         .finish_attempt(
             &attempt,
             DeliveryUpdate {
@@ -159,9 +159,12 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
         )
         .await
     {
-        tracing::error!(error = %e, msg = %msg.id, "recording an attempt; the delivery will be retried when its lease expires");
-        return;
-    }
+        Ok(since) => since,
+        Err(e) => {
+            tracing::error!(error = %e, msg = %msg.id, "recording an attempt; the delivery will be retried when its lease expires");
+            return;
+        }
+    };
     // Health: a success clears the endpoint's failing run; a run too long disables it.
     let mut disable = decision == Decision::DisableEndpoint;
     let mut fail_since = finished;
@@ -170,17 +173,12 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     }
     if !matches!(sent.outcome, super::retry::Outcome::Refused) {
         let limit = i64::try_from(engine.config.disable_after.as_millis()).unwrap_or(i64::MAX);
-        match store
-            .note_endpoint_health(&ep.id, decision == Decision::Delivered, finished)
-            .await
+        if let Some(since) = failing_since
+            && finished - since > limit
         {
-            Ok(Some(since)) if finished - since > limit => {
-                tracing::warn!(endpoint = %ep.id, "failing without a success for too long: endpoint disabled");
-                disable = true;
-                fail_since = since;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "recording endpoint health"),
+            tracing::warn!(endpoint = %ep.id, "failing without a success for too long: endpoint disabled");
+            disable = true;
+            fail_since = since;
         }
     }
     if disable && let Err(e) = store.disable_endpoint(&ep.id, finished).await {
@@ -188,7 +186,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
     }
     operational_events(
         engine,
-        &ep,
+        ep,
         &msg,
         &attempt,
         claim.attempt_count + 1,
@@ -220,6 +218,9 @@ async fn operational_events(
         Decision::RetryAt(_) if attempts == 4 => Some("message.attempt.failing"),
         _ => None,
     };
+    if event.is_none() && disabled_since.is_none() {
+        return;
+    }
     let app_uid = match engine.store.app(&ep.app_id).await {
         Ok(a) => a.and_then(|a| a.uid),
         Err(_) => None,

@@ -7,15 +7,17 @@
 //! their lease runs out), run each delivery as its own task under a concurrency bound so a
 //! slow endpoint never holds up the rest, and sleep until woken by the API or a poll.
 //!
-//! Each endpoint has a cap on deliveries in flight; endpoints at their cap are left out of
-//! the next claims, so a slow or black-holed endpoint holds a few workers at most and its
-//! backlog waits in the database, not in front of other endpoints' work.
+//! Each endpoint has a cap on deliveries in flight; a claim takes at most that many per
+//! endpoint and leaves out endpoints that already hold it, so a slow or black-holed
+//! endpoint holds a bounded share of the workers and its backlog waits in the database,
+//! not in front of other endpoints' work. Claims are taken in batches and held here (up
+//! to twice the global concurrency) until a slot frees, so attempts follow each other
+//! without a database round trip in between.
 //!
 //! Per endpoint, a throttle spaces deliveries to its `throttleRate`, and a circuit breaker
 //! (`breaker`) stops sending after consecutive failures except for periodic probes. Both
 //! live in this process's memory: with several nodes each enforces them for its own share.
 //!
-//! Not yet here (see the issue): disabling after days of failures, operational webhooks.
 
 pub mod breaker;
 mod deliver;
@@ -23,14 +25,14 @@ pub mod http;
 pub mod retry;
 pub mod ssrf;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::store::Store;
+use crate::store::{Claim, Endpoint, Store};
 use retry::RetryPolicy;
 
 /// How the engine runs.
@@ -42,7 +44,9 @@ pub struct EngineConfig {
     /// Deliveries in flight at once to one endpoint: a slow or black-holed endpoint can
     /// hold at most this many workers, and its queue waits in the database meanwhile.
     pub per_endpoint: usize,
-    /// How long a claim is held before another worker may take it over.
+    /// How long a claim is held before another worker may take it over. It must outlast
+    /// a claim's wait here (at most one attempt's time, as claims are held up to the cap
+    /// per endpoint) plus its own attempt (at most 120 s with a per-endpoint timeout).
     pub lease: Duration,
     /// How often to look for due work when nobody wakes the engine.
     pub poll: Duration,
@@ -58,9 +62,9 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             policy: RetryPolicy::default(),
-            concurrency: 64,
-            per_endpoint: 8,
-            lease: Duration::from_secs(60),
+            concurrency: 256,
+            per_endpoint: 64,
+            lease: Duration::from_secs(300),
             poll: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
             breaker: breaker::BreakerPolicy::default(),
@@ -82,40 +86,70 @@ pub struct Engine {
     in_flight: Arc<Mutex<InFlight>>,
     metrics: Arc<crate::metrics::Metrics>,
     operational: crate::operational::Operational,
+    endpoints: Arc<Mutex<EndpointCache>>,
 }
 
+/// What this worker holds: every claim (queued here or being attempted), per endpoint.
 #[derive(Default)]
 struct InFlight {
     claims: HashSet<(String, String)>,
-    per_endpoint: HashMap<String, usize>,
+    /// Attempts running, per endpoint.
+    running: HashMap<String, usize>,
+    /// Claims waiting here for a slot, per endpoint, oldest first.
+    queued: HashMap<String, VecDeque<Claim>>,
     breakers: HashMap<String, breaker::Breaker>,
     throttles: HashMap<String, breaker::Throttle>,
 }
 
 impl InFlight {
-    fn add(&mut self, key: &(String, String)) {
-        self.claims.insert(key.clone());
-        *self.per_endpoint.entry(key.1.clone()).or_default() += 1;
+    /// Claims held (queued and running).
+    fn held(&self) -> usize {
+        self.claims.len()
     }
 
-    fn remove(&mut self, key: &(String, String)) {
+    fn held_for(&self, endpoint: &str) -> usize {
+        self.running.get(endpoint).copied().unwrap_or(0)
+            + self.queued.get(endpoint).map_or(0, VecDeque::len)
+    }
+
+    /// Takes a fresh claim in; false if it is already held here (its lease ran out while
+    /// it waited, and it came back: it must not run twice).
+    fn hold(&mut self, claim: Claim) -> bool {
+        if !self
+            .claims
+            .insert((claim.msg_id.clone(), claim.endpoint_id.clone()))
+        {
+            return false;
+        }
+        self.queued
+            .entry(claim.endpoint_id.clone())
+            .or_default()
+            .push_back(claim);
+        true
+    }
+
+    fn finished(&mut self, key: &(String, String)) {
         self.claims.remove(key);
-        if let Some(n) = self.per_endpoint.get_mut(&key.1) {
+        if let Some(n) = self.running.get_mut(&key.1) {
             *n -= 1;
             if *n == 0 {
-                self.per_endpoint.remove(&key.1);
+                self.running.remove(&key.1);
             }
         }
     }
 
-    /// Endpoints to leave out of the next claim: at their cap, or behind an open breaker.
+    /// Endpoints to leave out of the next claim: holding their cap already, or behind an
+    /// open breaker.
     fn busy(&self, cap: usize, now: std::time::Instant) -> Vec<String> {
         let mut busy: Vec<String> = self
-            .per_endpoint
-            .iter()
-            .filter(|(_, n)| **n >= cap)
-            .map(|(e, _)| e.clone())
+            .running
+            .keys()
+            .chain(self.queued.keys())
+            .filter(|e| self.held_for(e) >= cap)
+            .cloned()
             .collect();
+        busy.sort_unstable();
+        busy.dedup();
         busy.extend(
             self.breakers
                 .iter()
@@ -125,12 +159,60 @@ impl InFlight {
         busy
     }
 
-    /// Whether a claimed delivery to `endpoint` may start now.
-    fn admit(&mut self, endpoint: &str, cap: usize, now: std::time::Instant) -> bool {
-        self.per_endpoint.get(endpoint).copied().unwrap_or(0) < cap
-            && self.breakers.get_mut(endpoint).is_none_or(|b| b.allow(now))
+    /// Takes the queued claims that may start now, up to `free` of them: per endpoint
+    /// below its cap of running attempts and past its breaker. Claims for an endpoint
+    /// whose breaker is open come back in `give_back`, to wait in the database.
+    fn startable(
+        &mut self,
+        cap: usize,
+        mut free: usize,
+        now: std::time::Instant,
+        give_back: &mut Vec<(String, String)>,
+    ) -> Vec<Claim> {
+        let mut out = Vec::new();
+        let endpoints: Vec<String> = self.queued.keys().cloned().collect();
+        for ep in endpoints {
+            let Some(mut queue) = self.queued.remove(&ep) else {
+                continue;
+            };
+            let blocked = self.breakers.get(&ep).is_some_and(|b| b.blocked(now));
+            if blocked {
+                for c in queue.drain(..) {
+                    let key = (c.msg_id, c.endpoint_id);
+                    self.claims.remove(&key);
+                    give_back.push(key);
+                }
+                continue;
+            }
+            while free > 0 && !queue.is_empty() {
+                let running = self.running.get(&ep).copied().unwrap_or(0);
+                if running >= cap || !self.breakers.get_mut(&ep).is_none_or(|b| b.allow(now)) {
+                    break;
+                }
+                if let Some(c) = queue.pop_front() {
+                    *self.running.entry(ep.clone()).or_default() += 1;
+                    free -= 1;
+                    out.push(c);
+                }
+            }
+            if !queue.is_empty() {
+                self.queued.insert(ep, queue);
+            }
+        }
+        out
     }
 }
+
+/// Endpoints as recently read, so a busy endpoint is not read (and its secret decrypted)
+/// once per delivery. An entry serves for a second at most, and not at all once this
+/// process has changed any endpoint (the store's generation moved on); with several
+/// nodes, a change made on another node shows here within that second.
+#[derive(Default)]
+struct EndpointCache {
+    entries: HashMap<String, (std::time::Instant, u64, Arc<Endpoint>)>,
+}
+
+const ENDPOINT_CACHE_TTL: Duration = Duration::from_secs(1);
 
 impl Engine {
     pub fn new(
@@ -149,6 +231,7 @@ impl Engine {
             in_flight: Arc::default(),
             metrics,
             operational,
+            endpoints: Arc::default(),
         }
     }
 
@@ -162,71 +245,51 @@ impl Engine {
                 tracing::error!(error = %e, "taking back earlier claims; they will wait for their leases")
             }
         }
-        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let concurrency = self.config.concurrency.max(1);
+        let cap = self.config.per_endpoint.max(1);
+        let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = JoinSet::new();
+        let mut want_claim = true;
         loop {
             if *stop.borrow() {
                 break;
             }
             while tasks.try_join_next().is_some() {}
-            let free = permits.available_permits();
-            let claims = if free == 0 {
-                Vec::new()
-            } else {
+            // Claims are held here up to twice the concurrency, so that the next attempts
+            // are ready when slots free up and claims come in batches, not one by one.
+            let room = (2 * concurrency).saturating_sub(self.lock_in_flight().held());
+            let mut claimed = 0;
+            if want_claim && room > 0 {
                 let now = crate::now_millis();
                 let lease_until =
                     now + i64::try_from(self.config.lease.as_millis()).unwrap_or(60_000);
-                let busy = self
-                    .lock_in_flight()
-                    .busy(self.config.per_endpoint.max(1), std::time::Instant::now());
-                match self.store.claim_due(now, lease_until, free, &busy).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::error!(error = %e, "claiming deliveries");
-                        Vec::new()
-                    }
-                }
-            };
-            let idle = claims.is_empty();
-            let mut over_cap = Vec::new();
-            for claim in claims {
-                let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
-                // Over the endpoint's cap (a batch can hold several for one endpoint), or behind an
-                // open breaker: back to the queue.
-                if !self.lock_in_flight().admit(
-                    &key.1,
-                    self.config.per_endpoint.max(1),
-                    std::time::Instant::now(),
-                ) {
-                    over_cap.push(key);
-                    continue;
-                }
-                let Ok(permit) = permits.clone().acquire_owned().await else {
-                    break;
-                };
-                self.lock_in_flight().add(&key);
-                let engine = self.clone();
-                tasks.spawn(async move {
-                    deliver::deliver(&engine, claim).await;
-                    engine.lock_in_flight().remove(&key);
-                    drop(permit);
-                });
-            }
-            if !over_cap.is_empty()
-                && let Err(e) = self
+                let busy = self.lock_in_flight().busy(cap, std::time::Instant::now());
+                match self
                     .store
-                    .release_claims(&over_cap, crate::now_millis())
+                    .claim_due(now, lease_until, room, cap, &busy)
                     .await
-            {
-                tracing::error!(error = %e, "giving back claims over an endpoint's cap");
+                {
+                    Ok(claims) => {
+                        claimed = claims.len();
+                        let mut held = self.lock_in_flight();
+                        for c in claims {
+                            held.hold(c);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "claiming deliveries"),
+                }
             }
-            if idle || permits.available_permits() == 0 {
+            self.start(&permits, &mut tasks, cap).await;
+            // A full batch suggests more is due: claim again at once.
+            want_claim = claimed > 0 && claimed == room;
+            if !want_claim {
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.config.poll) => {}
                     _ = tasks.join_next(), if !tasks.is_empty() => {}
                     _ = stop.changed() => {}
                 }
+                want_claim = true;
             }
         }
         let drained = tokio::time::timeout(self.config.shutdown_grace, async {
@@ -237,7 +300,11 @@ impl Engine {
             tasks.abort_all();
             while tasks.join_next().await.is_some() {}
         }
-        let unfinished: Vec<(String, String)> = self.lock_in_flight().claims.drain().collect();
+        let unfinished: Vec<(String, String)> = {
+            let mut held = self.lock_in_flight();
+            held.queued.clear();
+            held.claims.drain().collect()
+        };
         if !unfinished.is_empty() {
             tracing::info!(
                 count = unfinished.len(),
@@ -251,6 +318,74 @@ impl Engine {
                 tracing::error!(error = %e, "releasing claims; their leases will expire instead");
             }
         }
+    }
+
+    /// Starts what may start of the claims held here, as tasks under the global bound.
+    async fn start(&self, permits: &Arc<Semaphore>, tasks: &mut JoinSet<()>, cap: usize) {
+        let mut give_back = Vec::new();
+        let ready = self.lock_in_flight().startable(
+            cap,
+            permits.available_permits(),
+            std::time::Instant::now(),
+            &mut give_back,
+        );
+        for claim in ready {
+            let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
+            // `startable` took no more than the permits available, and only this loop
+            // takes permits, so this does not wait.
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let engine = self.clone();
+            tasks.spawn(async move {
+                deliver::deliver(&engine, claim).await;
+                engine.lock_in_flight().finished(&key);
+                drop(permit);
+            });
+        }
+        if !give_back.is_empty()
+            && let Err(e) = self
+                .store
+                .release_claims(&give_back, crate::now_millis())
+                .await
+        {
+            tracing::error!(error = %e, "giving back claims behind an open circuit");
+        }
+    }
+
+    /// The endpoint, from the cache when fresh (see [`EndpointCache`]).
+    pub(crate) async fn endpoint(&self, id: &str) -> crate::store::Result<Option<Arc<Endpoint>>> {
+        let generation = self.store.endpoint_generation();
+        let now = std::time::Instant::now();
+        {
+            let cache = self.lock_endpoints();
+            if let Some((at, g, ep)) = cache.entries.get(id)
+                && *g == generation
+                && now.duration_since(*at) < ENDPOINT_CACHE_TTL
+            {
+                return Ok(Some(ep.clone()));
+            }
+        }
+        let Some(ep) = self.store.endpoint_by_id(id).await? else {
+            self.lock_endpoints().entries.remove(id);
+            return Ok(None);
+        };
+        let ep = Arc::new(ep);
+        let mut cache = self.lock_endpoints();
+        cache.entries.retain(|_, (at, g, _)| {
+            *g == generation && now.duration_since(*at) < ENDPOINT_CACHE_TTL
+        });
+        cache
+            .entries
+            .insert(id.to_owned(), (now, generation, ep.clone()));
+        Ok(Some(ep))
+    }
+
+    fn lock_endpoints(&self) -> std::sync::MutexGuard<'_, EndpointCache> {
+        // Only whole entries are inserted or removed under this lock.
+        self.endpoints
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Waits for the endpoint's next throttle slot, if it has a rate.

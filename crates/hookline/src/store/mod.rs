@@ -103,14 +103,16 @@ pub trait EndpointStore: Send + Sync + 'static {
     /// By id or uid, within `app_id`.
     async fn endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Option<Endpoint>>;
     async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>>;
-    /// Every endpoint of the application: the candidates of a fan-out.
-    async fn routes(&self, app_id: &str) -> Result<Vec<Route>>;
     /// Writes the endpoint's settings: not its secrets or headers, which have their own
     /// writes so that a settings update racing a rotation cannot put an old secret back.
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()>;
     async fn update_endpoint_secrets(&self, ep: &Endpoint) -> Result<()>;
     async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()>;
     async fn delete_endpoint(&self, app_id: &str, id: &str) -> Result<bool>;
+    /// A number that moves on whenever an endpoint is changed through this store (settings,
+    /// secrets, headers, deletion, disabling): caches of endpoints compare it to know they
+    /// are stale.
+    fn endpoint_generation(&self) -> u64;
     async fn endpoint_stats(
         &self,
         endpoint_id: &str,
@@ -122,14 +124,10 @@ pub trait EndpointStore: Send + Sync + 'static {
 /// Messages, their deliveries, and attempts.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
-    /// Writes the message and one pending delivery per endpoint in `endpoint_ids`, in one
-    /// transaction. `Conflict` when the application already has the message's `eventId`.
-    async fn create_message(
-        &self,
-        msg: &Message,
-        endpoint_ids: &[String],
-        now: Millis,
-    ) -> Result<()>;
+    /// Writes the message and one pending delivery per endpoint of `targets`, in one
+    /// transaction; returns how many deliveries it queued. `Conflict` when the application
+    /// already has the message's `eventId`.
+    async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize>;
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>>;
     async fn list_messages(
         &self,
@@ -179,19 +177,28 @@ pub enum AttemptScope<'a> {
 /// The delivery engine's queue.
 #[async_trait]
 pub trait DeliveryStore: Send + Sync + 'static {
-    /// Leases up to `limit` due deliveries until `lease_until`: pending ones whose time has
-    /// come, and ones whose lease expired (their worker died). Each is attempted by one
-    /// worker at a time. `busy` lists endpoints to skip (at their concurrency cap), so work
-    /// for healthy endpoints is never stuck behind a slow one.
+    /// Leases due deliveries until `lease_until`: pending ones whose time has come, and
+    /// ones whose lease expired (their worker died), oldest first, at most `limit` in all and
+    /// at most `per_endpoint` for any one endpoint, skipping the endpoints in `busy` (at
+    /// their cap, or behind an open circuit), so work for healthy endpoints is never stuck
+    /// behind a slow one. Each delivery is attempted by one worker at a time. Each claim
+    /// carries its message, read in the same transaction.
     async fn claim_due(
         &self,
         now: Millis,
         lease_until: Millis,
         limit: usize,
+        per_endpoint: usize,
         busy: &[String],
     ) -> Result<Vec<Claim>>;
-    /// Records an attempt and moves its delivery on, in one transaction.
-    async fn finish_attempt(&self, attempt: &Attempt, update: DeliveryUpdate) -> Result<()>;
+    /// Records an attempt and moves its delivery on, in one transaction, and tracks the
+    /// endpoint's run of failures: a success clears it, a failure starts it if needed.
+    /// Returns when the current run of failures began, if one is going on.
+    async fn finish_attempt(
+        &self,
+        attempt: &Attempt,
+        update: DeliveryUpdate,
+    ) -> Result<Option<Millis>>;
     /// Moves a claimed delivery on without an attempt (its message or endpoint is gone).
     async fn settle_delivery(
         &self,
@@ -207,17 +214,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn reclaim_after_restart(&self, now: Millis) -> Result<u64>;
     /// Gives claimed deliveries back (graceful shutdown): pending again, due now.
     async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()>;
-    async fn message_by_id(&self, id: &str) -> Result<Option<Message>>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
-    /// Tracks an endpoint's run of failures: a success clears it; a failure starts it if
-    /// needed. Returns when the current run of failures began, if one is going on.
-    async fn note_endpoint_health(
-        &self,
-        id: &str,
-        success: bool,
-        now: Millis,
-    ) -> Result<Option<Millis>>;
     /// For `/metrics`.
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
 }

@@ -69,13 +69,17 @@ pub struct Endpoint {
     pub updated_at: Millis,
 }
 
-/// What fan-out needs of an endpoint: no secrets, so nothing is decrypted per message.
+/// Which endpoints a new message is queued for.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Route {
-    pub id: String,
-    pub disabled: bool,
-    pub event_types: Option<Vec<String>>,
-    pub channels: Option<Vec<String>>,
+pub enum Targets {
+    /// Every endpoint of the message's application that is enabled, whose event type
+    /// filter (if any) names the message's type, and whose channel filter (if any) shares
+    /// a channel with it. Decided inside the transaction that writes the message, so an
+    /// endpoint created or changed a moment before is seen exactly as committed.
+    Matching,
+    /// Exactly these endpoints (resend to one endpoint, send-example, operational events);
+    /// one deleted meanwhile is skipped.
+    Only(Vec<String>),
 }
 
 /// A message accepted for delivery.
@@ -151,6 +155,8 @@ pub struct Claim {
     pub attempt_count: u32,
     /// Scheduled by a person (resend, recover) rather than by the retry schedule.
     pub manual: bool,
+    /// The message, read in the claim's transaction; `None` if it was deleted.
+    pub message: Option<Message>,
 }
 
 /// Where a delivery goes after an attempt.

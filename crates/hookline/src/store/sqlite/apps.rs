@@ -90,6 +90,7 @@ impl AppStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.endpoints_changed();
         Ok(r.rows_affected() > 0)
     }
 

@@ -4,10 +4,14 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 
 use super::SqliteStore;
-use super::messages::message_row;
+use super::group_commit::{Done, Work};
 use crate::store::{
-    Attempt, Claim, DeliveryStore, DeliveryUpdate, Endpoint, Message, Millis, Result,
+    Attempt, Claim, DeliveryStore, DeliveryUpdate, Endpoint, Millis, Result, StoreError,
 };
+
+pub(super) fn out_of_kind() -> StoreError {
+    StoreError::Batch("the writer answered out of kind".into())
+}
 
 #[async_trait]
 impl DeliveryStore for SqliteStore {
@@ -16,48 +20,31 @@ impl DeliveryStore for SqliteStore {
         now: Millis,
         lease_until: Millis,
         limit: usize,
+        per_endpoint: usize,
         busy: &[String],
     ) -> Result<Vec<Claim>> {
-        // One statement: the UPDATE takes SQLite's write lock, so two workers cannot claim
-        // the same row.
-        let mut q = sqlx::QueryBuilder::new("UPDATE delivery SET status = 3, lease_until = ");
-        q.push_bind(lease_until)
-            .push(", updated_at = ")
-            .push_bind(now);
-        q.push(" WHERE (msg_id, endpoint_id) IN (SELECT msg_id, endpoint_id FROM delivery WHERE ((status = 1 AND next_attempt_at <= ");
-        q.push_bind(now)
-            .push(") OR (status = 3 AND lease_until < ")
-            .push_bind(now)
-            .push("))");
-        if !busy.is_empty() {
-            q.push(" AND endpoint_id NOT IN (");
-            let mut sep = q.separated(", ");
-            for id in busy {
-                sep.push_bind(id.clone());
-            }
-            q.push(")");
+        let work = Work::Claim {
+            now,
+            lease_until,
+            limit,
+            per_endpoint,
+            busy: busy.to_vec(),
+        };
+        match self.group_write(work).await? {
+            Done::Claims(c) => Ok(c),
+            _ => Err(out_of_kind()),
         }
-        q.push(" ORDER BY next_attempt_at LIMIT ")
-            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        q.push(") RETURNING msg_id, endpoint_id, attempt_count, manual");
-        let rows = q.build().fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(|r| Claim {
-                msg_id: r.get("msg_id"),
-                endpoint_id: r.get("endpoint_id"),
-                attempt_count: u32::try_from(r.get::<i64, _>("attempt_count")).unwrap_or(u32::MAX),
-                manual: r.get("manual"),
-            })
-            .collect())
     }
 
-    async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<()> {
-        self.group_write(super::group_commit::Work::Attempt {
+    async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<Option<Millis>> {
+        let work = Work::Attempt {
             attempt: a.clone(),
             update,
-        })
-        .await
+        };
+        match self.group_write(work).await? {
+            Done::FailingSince(since) => Ok(since),
+            _ => Err(out_of_kind()),
+        }
     }
 
     async fn settle_delivery(
@@ -87,24 +74,18 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         for (msg_id, endpoint_id) in claims {
             sqlx::query("UPDATE delivery SET status = 1, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ? AND status = 3")
                 .bind(now)
                 .bind(now)
                 .bind(msg_id)
                 .bind(endpoint_id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
         Ok(())
-    }
-
-    async fn message_by_id(&self, id: &str) -> Result<Option<Message>> {
-        let row = sqlx::query("SELECT * FROM message WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(message_row).transpose()
     }
 
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>> {
@@ -134,30 +115,13 @@ impl DeliveryStore for SqliteStore {
         })
     }
 
-    async fn note_endpoint_health(
-        &self,
-        id: &str,
-        success: bool,
-        now: Millis,
-    ) -> Result<Option<Millis>> {
-        if success {
-            sqlx::query("UPDATE endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL").bind(id).execute(&self.pool).await?;
-            return Ok(None);
-        }
-        let row = sqlx::query("UPDATE endpoint SET failing_since = COALESCE(failing_since, ?) WHERE id = ? RETURNING failing_since")
-            .bind(now)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.and_then(|r| r.get("failing_since")))
-    }
-
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
         sqlx::query("UPDATE endpoint SET disabled = 1, updated_at = ? WHERE id = ?")
             .bind(now)
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.endpoints_changed();
         Ok(())
     }
 }

@@ -5,9 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _};
 
 use super::{SqliteStore, conflict, finish_page, from_json, from_json_opt, json_text, push_page};
-use crate::store::{
-    Endpoint, EndpointStats, EndpointStore, Millis, Page, Result, Route, StoreError,
-};
+use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result, StoreError};
 
 impl SqliteStore {
     fn seal(&self, id: &str, what: &str, plain: &[u8]) -> Vec<u8> {
@@ -110,25 +108,6 @@ impl EndpointStore for SqliteStore {
         ))
     }
 
-    async fn routes(&self, app_id: &str) -> Result<Vec<Route>> {
-        let rows = sqlx::query(
-            "SELECT id, disabled, event_types, channels FROM endpoint WHERE app_id = ? ORDER BY id",
-        )
-        .bind(app_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Route {
-                    id: r.get("id"),
-                    disabled: r.get("disabled"),
-                    event_types: from_json_opt(r.get("event_types"))?,
-                    channels: from_json_opt(r.get("channels"))?,
-                })
-            })
-            .collect()
-    }
-
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
         sqlx::query(
             "UPDATE endpoint SET uid = ?, url = ?, description = ?, disabled = ?, event_types = ?, channels = ?, metadata = ?, throttle_rate = ?, \
@@ -151,6 +130,7 @@ impl EndpointStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
+        self.endpoints_changed();
         Ok(())
     }
 
@@ -168,6 +148,7 @@ impl EndpointStore for SqliteStore {
         .bind(&ep.id)
         .execute(&self.pool)
         .await?;
+        self.endpoints_changed();
         Ok(())
     }
 
@@ -178,6 +159,7 @@ impl EndpointStore for SqliteStore {
             .bind(&ep.id)
             .execute(&self.pool)
             .await?;
+        self.endpoints_changed();
         Ok(())
     }
 
@@ -187,7 +169,13 @@ impl EndpointStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.endpoints_changed();
         Ok(r.rows_affected() > 0)
+    }
+
+    fn endpoint_generation(&self) -> u64 {
+        self.endpoint_generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     async fn endpoint_stats(

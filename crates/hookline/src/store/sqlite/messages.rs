@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Row as _, Sqlite};
 use super::{SqliteStore, finish_page, from_json_opt, push_page};
 use crate::store::{
     Attempt, AttemptFilter, AttemptScope, Delivery, DeliveryStatus, Message, MessageFilter,
-    MessageStore, Millis, Page, Result, StoreError,
+    MessageStore, Millis, Page, Result, StoreError, Targets,
 };
 
 pub(super) fn message_row(r: &SqliteRow) -> Result<Message> {
@@ -85,18 +85,16 @@ fn push_delivery_status(q: &mut QueryBuilder<'_, Sqlite>, f: &MessageFilter) {
 
 #[async_trait]
 impl MessageStore for SqliteStore {
-    async fn create_message(
-        &self,
-        msg: &Message,
-        endpoint_ids: &[String],
-        now: Millis,
-    ) -> Result<()> {
+    async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize> {
         let work = super::group_commit::Work::Message {
             msg: msg.clone(),
-            endpoint_ids: endpoint_ids.to_vec(),
+            targets: targets.clone(),
             now,
         };
-        self.group_write(work).await
+        match self.group_write(work).await? {
+            super::group_commit::Done::Queued(n) => Ok(n),
+            _ => Err(super::deliveries::out_of_kind()),
+        }
     }
 
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>> {

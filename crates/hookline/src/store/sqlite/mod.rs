@@ -41,8 +41,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub struct SqliteStore {
     pool: SqlitePool,
     cipher: Arc<Cipher>,
-    /// The group-commit writer for accepted messages and attempts.
+    /// The group-commit writer for accepted messages, claims and attempts.
     writer: tokio::sync::mpsc::Sender<group_commit::Job>,
+    /// See `EndpointStore::endpoint_generation`.
+    endpoint_generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -59,78 +61,83 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let writer = group_commit::spawn(pool.clone());
-        let store = SqliteStore {
+        migrate(&pool).await?;
+        check_key(&pool, &cipher).await?;
+        let writer = group_commit::spawn(path)?;
+        Ok(SqliteStore {
             pool,
             cipher,
             writer,
-        };
-        store.migrate().await?;
-        store.check_key().await?;
-        Ok(store)
+            endpoint_generation: Arc::default(),
+        })
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
-            .execute(&self.pool)
-            .await?;
-        for (version, sql) in MIGRATIONS {
-            let mut tx = self.pool.begin().await?;
-            let done: Option<(i64,)> =
-                sqlx::query_as("SELECT version FROM schema_migration WHERE version = ?")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if done.is_some() {
-                continue;
-            }
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES (?, ?)")
-                .bind(version)
-                .bind(crate::now_millis())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            tracing::info!(version, "applied migration");
-        }
-        Ok(())
-    }
-
-    /// Seals a known value on first start and opens it on every later one, so a wrong
-    /// `HOOKLINE_ENCRYPTION_KEY` (or a swapped key file) fails at start, not on some later
-    /// request that needs a secret.
-    async fn check_key(&self) -> anyhow::Result<()> {
-        const CANARY: &[u8] = b"hookline encryption key check";
-        sqlx::query("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
-            .execute(&self.pool)
-            .await?;
-        let row: Option<(Vec<u8>,)> =
-            sqlx::query_as("SELECT value FROM meta WHERE name = 'key_check'")
-                .fetch_optional(&self.pool)
-                .await?;
-        match row {
-            Some((sealed,)) => {
-                let opened = self.cipher.open("meta/key_check", &sealed).ok();
-                if opened.as_deref() != Some(CANARY) {
-                    anyhow::bail!(
-                        "the encryption key does not match this data directory: set HOOKLINE_ENCRYPTION_KEY (or restore encryption.key) to the key it was created with"
-                    );
-                }
-            }
-            None => {
-                sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', ?)")
-                    .bind(self.cipher.seal("meta/key_check", CANARY))
-                    .execute(&self.pool)
-                    .await?;
-            }
-        }
-        Ok(())
+    /// Called after a committed change to any endpoint.
+    fn endpoints_changed(&self) {
+        self.endpoint_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            .execute(pool)
+            .await?;
+    for (version, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migration WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES (?, ?)")
+            .bind(version)
+            .bind(crate::now_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}
+
+/// Seals a known value on first start and opens it on every later one, so a wrong
+/// `HOOKLINE_ENCRYPTION_KEY` (or a swapped key file) fails at start, not on some later
+/// request that needs a secret.
+async fn check_key(pool: &SqlitePool, cipher: &Cipher) -> anyhow::Result<()> {
+    const CANARY: &[u8] = b"hookline encryption key check";
+    sqlx::query("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        .execute(pool)
+        .await?;
+    let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT value FROM meta WHERE name = 'key_check'")
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some((sealed,)) => {
+            let opened = cipher.open("meta/key_check", &sealed).ok();
+            if opened.as_deref() != Some(CANARY) {
+                anyhow::bail!(
+                    "the encryption key does not match this data directory: set HOOKLINE_ENCRYPTION_KEY (or restore encryption.key) to the key it was created with"
+                );
+            }
+        }
+        None => {
+            sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', ?)")
+                .bind(cipher.seal("meta/key_check", CANARY))
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Appends ` AND key >|< cursor ORDER BY key ASC|DESC LIMIT n` for `page`. Rows come back

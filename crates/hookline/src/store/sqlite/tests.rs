@@ -177,7 +177,7 @@ async fn a_message_and_its_deliveries_commit_together() {
         payload_expires_at: 99,
         created_at: 5,
     };
-    s.create_message(&msg, &["ep_1".into()], 5)
+    s.create_message(&msg, &Targets::Only(vec!["ep_1".into()]), 5)
         .await
         .expect("create");
     assert_eq!(
@@ -193,7 +193,8 @@ async fn a_message_and_its_deliveries_commit_together() {
         ..msg.clone()
     };
     assert!(matches!(
-        s.create_message(&dup, &["ep_1".into()], 6).await,
+        s.create_message(&dup, &Targets::Only(vec!["ep_1".into()]), 6)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(
@@ -208,9 +209,13 @@ async fn a_message_and_its_deliveries_commit_together() {
         event_id: None,
         ..msg.clone()
     };
-    s.create_message(&orphan, &["ep_missing".into(), "ep_1".into()], 6)
-        .await
-        .expect("create");
+    s.create_message(
+        &orphan,
+        &Targets::Only(vec!["ep_missing".into(), "ep_1".into()]),
+        6,
+    )
+    .await
+    .expect("create");
     assert_eq!(
         s.deliveries_of_message("msg_3")
             .await
@@ -304,14 +309,14 @@ async fn group_commit_isolates_a_conflict_to_its_own_message() {
                 payload_expires_at: i64::MAX,
                 created_at: 1,
             };
-            s.create_message(&msg, &[], 1).await
+            s.create_message(&msg, &Targets::Only(vec![]), 1).await
         });
     }
     let mut ok = 0;
     let mut conflicts = 0;
     while let Some(r) = tasks.join_next().await {
         match r.expect("task") {
-            Ok(()) => ok += 1,
+            Ok(_) => ok += 1,
             Err(StoreError::Conflict(_)) => conflicts += 1,
             Err(e) => panic!("{e}"),
         }
@@ -325,4 +330,122 @@ async fn group_commit_isolates_a_conflict_to_its_own_message() {
             .len(),
         39
     );
+}
+
+#[tokio::test]
+async fn matching_endpoints_follow_their_filters() {
+    let (s, _) = store().await;
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_app(&app("app_b", None)).await.expect("app");
+    let list = |v: &[&str]| Some(v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+    let eps = [
+        ("ep_all", None, None, false),
+        ("ep_off", None, None, true),
+        ("ep_type", list(&["a.b"]), None, false),
+        ("ep_other_type", list(&["x.y"]), None, false),
+        ("ep_none", list(&[]), None, false),
+        ("ep_chan", None, list(&["c1", "c2"]), false),
+        ("ep_other_chan", None, list(&["c9"]), false),
+    ];
+    for (id, types, channels, disabled) in eps {
+        s.create_endpoint(&Endpoint {
+            event_types: types,
+            channels,
+            disabled,
+            ..endpoint(id, "app_a")
+        })
+        .await
+        .expect("ep");
+    }
+    s.create_endpoint(&endpoint("ep_elsewhere", "app_b"))
+        .await
+        .expect("ep");
+    let routed = |id: &str, channels: Option<Vec<String>>| {
+        let s = s.clone();
+        let msg = Message {
+            id: id.into(),
+            app_id: "app_a".into(),
+            event_id: None,
+            event_type: "a.b".into(),
+            channels,
+            payload: Some("{}".into()),
+            payload_expires_at: i64::MAX,
+            created_at: 1,
+        };
+        async move {
+            let n = s
+                .create_message(&msg, &Targets::Matching, 1)
+                .await
+                .expect("create");
+            let mut to: Vec<String> = s
+                .deliveries_of_message(&msg.id)
+                .await
+                .expect("deliveries")
+                .into_iter()
+                .map(|d| d.endpoint_id)
+                .collect();
+            to.sort();
+            assert_eq!(n, to.len());
+            to
+        }
+    };
+    assert_eq!(routed("msg_1", None).await, ["ep_all", "ep_type"]);
+    assert_eq!(
+        routed("msg_2", list(&["c2", "c3"])).await,
+        ["ep_all", "ep_chan", "ep_type"]
+    );
+}
+
+#[tokio::test]
+async fn claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones() {
+    let (s, _) = store().await;
+    s.create_app(&app("app_a", None)).await.expect("app");
+    for id in ["ep_1", "ep_2", "ep_3"] {
+        s.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
+    }
+    for i in 0..10 {
+        let msg = Message {
+            id: format!("msg_{i:02}"),
+            app_id: "app_a".into(),
+            event_id: None,
+            event_type: "t".into(),
+            channels: None,
+            payload: Some(format!("{{\"n\":{i}}}")),
+            payload_expires_at: i64::MAX,
+            created_at: i,
+        };
+        s.create_message(&msg, &Targets::Matching, i)
+            .await
+            .expect("create");
+    }
+    let claims = s
+        .claim_due(100, 1_000, 100, 3, &["ep_3".into()])
+        .await
+        .expect("claim");
+    let count = |ep: &str| claims.iter().filter(|c| c.endpoint_id == ep).count();
+    assert_eq!((count("ep_1"), count("ep_2"), count("ep_3")), (3, 3, 0));
+    // The earliest of each endpoint, each with its message.
+    let first = claims
+        .iter()
+        .find(|c| c.endpoint_id == "ep_1")
+        .expect("claim");
+    assert_eq!(first.msg_id, "msg_00");
+    assert_eq!(
+        first.message.as_ref().and_then(|m| m.payload.as_deref()),
+        Some("{\"n\":0}")
+    );
+    // Claimed rows are leased: a second claim before the lease ends gets the next ones.
+    let again = s.claim_due(100, 1_000, 100, 3, &[]).await.expect("claim");
+    assert_eq!(again.len(), 9);
+    assert!(again.iter().all(|c| {
+        !claims
+            .iter()
+            .any(|d| d.msg_id == c.msg_id && d.endpoint_id == c.endpoint_id)
+    }));
+    // After the lease, unfinished claims come back.
+    let later = s
+        .claim_due(2_000, 3_000, 100, 100, &[])
+        .await
+        .expect("claim");
+    assert_eq!(later.len(), 30);
 }
