@@ -17,6 +17,7 @@
 #![allow(missing_docs)]
 
 pub mod api;
+pub mod cache;
 pub mod config;
 pub mod crypto;
 pub mod engine;

@@ -77,6 +77,7 @@ impl Application {
             wake: wake.clone(),
             metrics: Arc::default(),
             operational: operational.clone(),
+            caches: Arc::default(),
         };
         let sender = Sender::new(
             Guard {

@@ -79,7 +79,7 @@ pub(super) async fn create_on_the_fly(
 
 /// The application `id_or_uid`, if this token may see it.
 pub(super) async fn find(state: &AppState, auth: &Auth, id_or_uid: &str) -> ApiResult<Application> {
-    match state.store.app(id_or_uid).await? {
+    match state.app(id_or_uid).await? {
         Some(a) if auth.can_see(&a.id) => Ok(a),
         _ => Err(ApiError::NotFound("application")),
     }

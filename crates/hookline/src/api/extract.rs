@@ -56,7 +56,20 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into())
             })?;
-        let found = state.store.token_by_hash(&token_hash(token)).await?;
+        let hash = token_hash(token);
+        let generation = state.store.generation();
+        let now = std::time::Instant::now();
+        let found = match state.caches.tokens.get(&hash, generation, now) {
+            Some(t) => Some(t),
+            None => {
+                let found = state.store.token_by_hash(&hash).await?;
+                // Only tokens that exist are kept, so wrong guesses cannot fill the cache.
+                if let Some(t) = &found {
+                    state.caches.tokens.put(&hash, generation, now, t.clone());
+                }
+                found
+            }
+        };
         match found {
             Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
                 app_id: t.app_id.map(Arc::from),

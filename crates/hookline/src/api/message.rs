@@ -98,7 +98,7 @@ pub(super) async fn create_message(
         (None, None) => 90 * 24,
     };
     let with_content = params.bool("with_content", true)?;
-    let app = match state.store.app(&app_id).await? {
+    let app = match state.app(&app_id).await? {
         Some(a) if auth.can_see(&a.id) => a,
         Some(_) => return Err(ApiError::NotFound("application")),
         None => match input.application {

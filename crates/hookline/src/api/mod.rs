@@ -39,6 +39,46 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub operational: crate::operational::Operational,
+    /// Tokens and applications as recently read (see [`crate::cache`]): every request
+    /// checks a token, and most look up an application.
+    pub caches: Arc<Caches>,
+}
+
+/// See [`AppState::caches`].
+pub struct Caches {
+    pub tokens: crate::cache::Cache<crate::store::Token>,
+    pub apps: crate::cache::Cache<crate::store::Application>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        // Tokens change only at start (the admin token) or with their application; apps
+        // rarely. A second bounds what another node's change takes to show here.
+        let ttl = std::time::Duration::from_secs(1);
+        Caches {
+            tokens: crate::cache::Cache::new(ttl, 10_000),
+            apps: crate::cache::Cache::new(ttl, 10_000),
+        }
+    }
+}
+
+impl AppState {
+    /// The application by id or uid, from the cache when fresh.
+    pub(crate) async fn app(
+        &self,
+        id_or_uid: &str,
+    ) -> ApiResult<Option<crate::store::Application>> {
+        let generation = self.store.generation();
+        let now = std::time::Instant::now();
+        if let Some(a) = self.caches.apps.get(id_or_uid, generation, now) {
+            return Ok(Some(a));
+        }
+        let found = self.store.app(id_or_uid).await?;
+        if let Some(a) = &found {
+            self.caches.apps.put(id_or_uid, generation, now, a.clone());
+        }
+        Ok(found)
+    }
 }
 
 /// The API's routes.

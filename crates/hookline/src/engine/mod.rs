@@ -32,6 +32,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
+use crate::cache::Cache;
 use crate::store::{Claim, Endpoint, Store};
 use retry::RetryPolicy;
 
@@ -86,7 +87,7 @@ pub struct Engine {
     in_flight: Arc<Mutex<InFlight>>,
     metrics: Arc<crate::metrics::Metrics>,
     operational: crate::operational::Operational,
-    endpoints: Arc<Mutex<EndpointCache>>,
+    endpoints: Arc<Cache<Arc<Endpoint>>>,
 }
 
 /// What this worker holds: every claim (queued here or being attempted), per endpoint.
@@ -204,14 +205,7 @@ impl InFlight {
 }
 
 /// Endpoints as recently read, so a busy endpoint is not read (and its secret decrypted)
-/// once per delivery. An entry serves for a second at most, and not at all once this
-/// process has changed any endpoint (the store's generation moved on); with several
-/// nodes, a change made on another node shows here within that second.
-#[derive(Default)]
-struct EndpointCache {
-    entries: HashMap<String, (std::time::Instant, u64, Arc<Endpoint>)>,
-}
-
+/// once per delivery; see [`crate::cache`].
 const ENDPOINT_CACHE_TTL: Duration = Duration::from_secs(1);
 
 impl Engine {
@@ -231,7 +225,7 @@ impl Engine {
             in_flight: Arc::default(),
             metrics,
             operational,
-            endpoints: Arc::default(),
+            endpoints: Arc::new(Cache::new(ENDPOINT_CACHE_TTL, 100_000)),
         }
     }
 
@@ -353,39 +347,20 @@ impl Engine {
         }
     }
 
-    /// The endpoint, from the cache when fresh (see [`EndpointCache`]).
+    /// The endpoint, from the cache when fresh.
     pub(crate) async fn endpoint(&self, id: &str) -> crate::store::Result<Option<Arc<Endpoint>>> {
-        let generation = self.store.endpoint_generation();
+        let generation = self.store.generation();
         let now = std::time::Instant::now();
-        {
-            let cache = self.lock_endpoints();
-            if let Some((at, g, ep)) = cache.entries.get(id)
-                && *g == generation
-                && now.duration_since(*at) < ENDPOINT_CACHE_TTL
-            {
-                return Ok(Some(ep.clone()));
-            }
+        if let Some(ep) = self.endpoints.get(id, generation, now) {
+            return Ok(Some(ep));
         }
         let Some(ep) = self.store.endpoint_by_id(id).await? else {
-            self.lock_endpoints().entries.remove(id);
+            self.endpoints.remove(id);
             return Ok(None);
         };
         let ep = Arc::new(ep);
-        let mut cache = self.lock_endpoints();
-        cache.entries.retain(|_, (at, g, _)| {
-            *g == generation && now.duration_since(*at) < ENDPOINT_CACHE_TTL
-        });
-        cache
-            .entries
-            .insert(id.to_owned(), (now, generation, ep.clone()));
+        self.endpoints.put(id, generation, now, ep.clone());
         Ok(Some(ep))
-    }
-
-    fn lock_endpoints(&self) -> std::sync::MutexGuard<'_, EndpointCache> {
-        // Only whole entries are inserted or removed under this lock.
-        self.endpoints
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Waits for the endpoint's next throttle slot, if it has a rate.

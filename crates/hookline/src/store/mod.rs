@@ -109,10 +109,10 @@ pub trait EndpointStore: Send + Sync + 'static {
     async fn update_endpoint_secrets(&self, ep: &Endpoint) -> Result<()>;
     async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()>;
     async fn delete_endpoint(&self, app_id: &str, id: &str) -> Result<bool>;
-    /// A number that moves on whenever an endpoint is changed through this store (settings,
-    /// secrets, headers, deletion, disabling): caches of endpoints compare it to know they
-    /// are stale.
-    fn endpoint_generation(&self) -> u64;
+    /// A number that moves on whenever an application or endpoint is changed through this
+    /// store (settings, secrets, headers, deletion, disabling): caches compare it to know
+    /// they are stale.
+    fn generation(&self) -> u64;
     async fn endpoint_stats(
         &self,
         endpoint_id: &str,

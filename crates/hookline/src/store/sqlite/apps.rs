@@ -82,6 +82,7 @@ impl AppStore for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(conflict("an application with this uid already exists"))?;
+        self.changed();
         Ok(())
     }
 
@@ -90,7 +91,7 @@ impl AppStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        self.endpoints_changed();
+        self.changed();
         Ok(r.rows_affected() > 0)
     }
 

@@ -121,7 +121,7 @@ impl DeliveryStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        self.endpoints_changed();
+        self.changed();
         Ok(())
     }
 }

@@ -130,7 +130,7 @@ impl EndpointStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
-        self.endpoints_changed();
+        self.changed();
         Ok(())
     }
 
@@ -148,7 +148,7 @@ impl EndpointStore for SqliteStore {
         .bind(&ep.id)
         .execute(&self.pool)
         .await?;
-        self.endpoints_changed();
+        self.changed();
         Ok(())
     }
 
@@ -159,7 +159,7 @@ impl EndpointStore for SqliteStore {
             .bind(&ep.id)
             .execute(&self.pool)
             .await?;
-        self.endpoints_changed();
+        self.changed();
         Ok(())
     }
 
@@ -169,13 +169,12 @@ impl EndpointStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        self.endpoints_changed();
+        self.changed();
         Ok(r.rows_affected() > 0)
     }
 
-    fn endpoint_generation(&self) -> u64 {
-        self.endpoint_generation
-            .load(std::sync::atomic::Ordering::Acquire)
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     async fn endpoint_stats(

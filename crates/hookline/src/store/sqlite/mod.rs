@@ -43,8 +43,8 @@ pub struct SqliteStore {
     cipher: Arc<Cipher>,
     /// The group-commit writer for accepted messages, claims and attempts.
     writer: tokio::sync::mpsc::Sender<group_commit::Job>,
-    /// See `EndpointStore::endpoint_generation`.
-    endpoint_generation: Arc<std::sync::atomic::AtomicU64>,
+    /// See `EndpointStore::generation`.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -68,13 +68,13 @@ impl SqliteStore {
             pool,
             cipher,
             writer,
-            endpoint_generation: Arc::default(),
+            generation: Arc::default(),
         })
     }
 
-    /// Called after a committed change to any endpoint.
-    fn endpoints_changed(&self) {
-        self.endpoint_generation
+    /// Called after a committed change to any application or endpoint.
+    fn changed(&self) {
+        self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
