@@ -1,5 +1,7 @@
-//! A load harness (not a timed test): acceptance rate and end-to-end delivery rate on
-//! embedded SQLite with durable commits, against a loopback receiver, in one process.
+//! A load harness (not a timed test), on embedded SQLite with durable commits, against a
+//! loopback receiver, everything in one process: acceptance rate, end-to-end delivery
+//! rate, acceptance-to-receipt latency at a steady 1,000 messages/s, draining a backlog,
+//! and fan-out of messages to 100 endpoints.
 //!
 //! Run: `cargo run --release -p hookline --example loadtest -- [seconds] [clients]`
 //! Results and the machine go in BENCHMARKS.md.
@@ -15,12 +17,13 @@ const TOKEN: &str = "hk_loadtest-token-0123456789abcdef";
 
 async fn start(
     role: Role,
+    dir: Option<std::path::PathBuf>,
 ) -> (
     String,
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
-    let dir = std::env::temp_dir().join(hookline::ids::new_id("loadtest"));
+    let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(hookline::ids::new_id("loadtest")));
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir,
@@ -38,14 +41,38 @@ async fn start(
     (base, tx, task)
 }
 
+/// When the harness started: payloads carry their send time as microseconds since then.
+static EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
+fn micros() -> u64 {
+    u64::try_from(EPOCH.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// What the receiver saw: a count, and each message's send-to-receipt time (µs) when its
+/// payload carries `sentAt`.
+#[derive(Default)]
+struct Seen {
+    count: AtomicU64,
+    latencies: std::sync::Mutex<Vec<u64>>,
+}
+
 /// A receiver that counts what it gets.
-async fn receiver(count: Arc<AtomicU64>) -> String {
+async fn receiver(seen: Arc<Seen>) -> String {
     let app = axum::Router::new().route(
         "/hook",
-        axum::routing::post(move || {
-            let count = count.clone();
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let seen = seen.clone();
             async move {
-                count.fetch_add(1, Ordering::Relaxed);
+                seen.count.fetch_add(1, Ordering::Relaxed);
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
+                    && let Some(sent) = v.get("sentAt").and_then(serde_json::Value::as_u64)
+                {
+                    let mut l = seen
+                        .latencies
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    l.push(micros().saturating_sub(sent));
+                }
                 axum::http::StatusCode::NO_CONTENT
             }
         }),
@@ -90,7 +117,8 @@ async fn load(base: &str, app: &str, secs: u64, clients: usize) -> u64 {
     accepted.load(Ordering::Relaxed)
 }
 
-async fn setup(base: &str, endpoint_url: Option<&str>) {
+/// Creates the application `load` and `endpoints` endpoints on `endpoint_url`.
+async fn setup(base: &str, endpoint_url: &str, endpoints: usize) {
     let c = reqwest::Client::new();
     c.post(format!("{base}/api/v1/app"))
         .bearer_auth(TOKEN)
@@ -98,14 +126,53 @@ async fn setup(base: &str, endpoint_url: Option<&str>) {
         .send()
         .await
         .expect("app");
-    if let Some(url) = endpoint_url {
-        c.post(format!("{base}/api/v1/app/load/endpoint"))
+    for i in 0..endpoints {
+        let r = c
+            .post(format!("{base}/api/v1/app/load/endpoint"))
             .bearer_auth(TOKEN)
-            .json(&serde_json::json!({"url": url}))
+            .json(&serde_json::json!({"url": format!("{endpoint_url}?n={i}")}))
             .send()
             .await
             .expect("endpoint");
+        assert_eq!(r.status(), 201, "creating an endpoint");
     }
+}
+
+/// Waits until `seen` has counted `n` (at most `limit`); returns the time since `from`.
+async fn wait_for(seen: &Seen, n: u64, from: Instant, limit: Duration) -> f64 {
+    while seen.count.load(Ordering::Relaxed) < n && from.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    from.elapsed().as_secs_f64()
+}
+
+/// One message with `sentAt`, sent at a steady `rate` per second for `secs` seconds.
+async fn steady(base: &str, rate: u64, secs: u64) -> u64 {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/api/v1/app/load/msg");
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..rate * secs {
+        tick.tick().await;
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move {
+            let body = serde_json::json!({"eventType": "load", "payload": {"sentAt": micros(), "blob": "x".repeat(900)}});
+            client.post(&url).bearer_auth(TOKEN).json(&body).send().await.is_ok_and(|r| r.status() == 202)
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = tasks.join_next().await {
+        ok += u64::from(r.unwrap_or(false));
+    }
+    ok
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i] as f64 / 1000.0
 }
 
 fn peak_rss_mib() -> f64 {
@@ -125,8 +192,8 @@ async fn main() {
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
 
     // 1. Acceptance alone (API role, one endpoint so each message also queues a delivery).
-    let (base, stop, task) = start(Role::Api).await;
-    setup(&base, Some("http://127.0.0.1:9/unused")).await;
+    let (base, stop, task) = start(Role::Api, None).await;
+    setup(&base, "http://127.0.0.1:9/unused", 1).await;
     let n = load(&base, "load", secs, clients).await;
     println!(
         "acceptance: {n} messages in {secs} s with {clients} clients = {:.0} messages/s",
@@ -136,21 +203,102 @@ async fn main() {
     let _ = task.await;
 
     // 2. Accepting and delivering at once, to a loopback receiver.
-    let received = Arc::new(AtomicU64::new(0));
-    let url = receiver(received.clone()).await;
-    let (base, stop, task) = start(Role::All).await;
-    setup(&base, Some(&url)).await;
+    let seen = Arc::new(Seen::default());
+    let url = receiver(seen.clone()).await;
+    let (base, stop, task) = start(Role::All, None).await;
+    setup(&base, &url, 1).await;
     let started = Instant::now();
     let n = load(&base, "load", secs, clients).await;
-    while received.load(Ordering::Relaxed) < n && started.elapsed() < Duration::from_secs(secs * 10)
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let took = started.elapsed().as_secs_f64();
+    let took = wait_for(&seen, n, started, Duration::from_secs(secs * 10)).await;
+    let got = seen.count.load(Ordering::Relaxed);
     println!(
-        "end to end: {n} accepted, {} delivered in {took:.1} s = {:.0} deliveries/s",
-        received.load(Ordering::Relaxed),
-        received.load(Ordering::Relaxed) as f64 / took
+        "end to end: {n} accepted, {got} delivered in {took:.1} s = {:.0} deliveries/s",
+        got as f64 / took
+    );
+    let _ = stop.send(());
+    let _ = task.await;
+
+    println!(
+        "peak RSS so far (acceptance and end to end): {:.0} MiB",
+        peak_rss_mib()
+    );
+
+    // 3. Acceptance-to-receipt latency at a steady 1,000 messages/s.
+    let seen = Arc::new(Seen::default());
+    let url = receiver(seen.clone()).await;
+    let (base, stop, task) = start(Role::All, None).await;
+    setup(&base, &url, 1).await;
+    let n = steady(&base, 1_000, secs).await;
+    wait_for(&seen, n, Instant::now(), Duration::from_secs(30)).await;
+    let mut l = std::mem::take(
+        &mut *seen
+            .latencies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    l.sort_unstable();
+    println!(
+        "latency at 1,000 messages/s for {secs} s: {} delivered, send-to-receipt p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        l.len(),
+        percentile(&l, 0.5),
+        percentile(&l, 0.99),
+        percentile(&l, 1.0)
+    );
+    let _ = stop.send(());
+    let _ = task.await;
+
+    // 4. Draining a backlog: accepted with no worker running, then delivered by a worker
+    // started on the same data directory.
+    let backlog = 50_000;
+    let dir = std::env::temp_dir().join(hookline::ids::new_id("loadtest"));
+    let seen = Arc::new(Seen::default());
+    let url = receiver(seen.clone()).await;
+    let (base, stop, task) = start(Role::Api, Some(dir.clone())).await;
+    setup(&base, &url, 1).await;
+    let mut queued = 0;
+    while queued < backlog {
+        queued += load(&base, "load", 1, clients).await;
+    }
+    let _ = stop.send(());
+    let _ = task.await;
+    let started = Instant::now();
+    let (_, stop, task) = start(Role::Worker, Some(dir)).await;
+    let took = wait_for(&seen, queued, started, Duration::from_secs(600)).await;
+    let got = seen.count.load(Ordering::Relaxed);
+    println!(
+        "backlog: {got} of {queued} delivered in {took:.1} s = {:.0} deliveries/s",
+        got as f64 / took
+    );
+    let _ = stop.send(());
+    let _ = task.await;
+
+    // 5. Fan-out: one message to 100 endpoints; then 1,000 messages/s for a second, each
+    // to all 100.
+    let seen = Arc::new(Seen::default());
+    let url = receiver(seen.clone()).await;
+    let (base, stop, task) = start(Role::All, None).await;
+    setup(&base, &url, 100).await;
+    let c = reqwest::Client::new();
+    let started = Instant::now();
+    let r = c
+        .post(format!("{base}/api/v1/app/load/msg"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"eventType": "load", "payload": {"blob": "x".repeat(1000)}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 202);
+    let one = wait_for(&seen, 100, started, Duration::from_secs(60)).await;
+    let started = Instant::now();
+    let n = steady(&base, 1_000, 1).await;
+    let expected = 100 + n * 100;
+    let took = wait_for(&seen, expected, started, Duration::from_secs(600)).await;
+    let got = seen.count.load(Ordering::Relaxed) - 100;
+    println!(
+        "fan-out to 100 endpoints: one message reached all 100 in {:.1} ms; {n} messages accepted in 1 s, {got} of {} deliveries made in {took:.1} s = {:.0} deliveries/s",
+        one * 1000.0,
+        n * 100,
+        got as f64 / took
     );
     let _ = stop.send(());
     let _ = task.await;

@@ -286,16 +286,24 @@ fn claim(
     busy: &[String],
 ) -> Result<Done> {
     let run = || -> rusqlite::Result<Vec<Claim>> {
-        // Due rows, at most `per_endpoint` per endpoint (the earliest), oldest first.
+        // Due rows, at most `per_endpoint` per endpoint (the earliest), oldest first. The
+        // window runs over a bounded prefix of the due rows, read in index order, so a
+        // claim costs the same with a backlog of millions as with a hundred.
         let mut stmt = conn.prepare_cached(
             "UPDATE delivery SET status = 3, lease_until = ?1, updated_at = ?2 \
              WHERE rowid IN ( \
                SELECT rid FROM ( \
-                 SELECT rowid AS rid, next_attempt_at AS at, \
-                        ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rn \
-                 FROM delivery \
-                 WHERE ((status = 1 AND next_attempt_at <= ?2) OR (status = 3 AND lease_until < ?2)) \
-                   AND endpoint_id NOT IN (SELECT value FROM json_each(?3)) \
+                 SELECT rid, at, ROW_NUMBER() OVER (PARTITION BY ep ORDER BY at) AS rn FROM ( \
+                   SELECT * FROM (SELECT rowid AS rid, endpoint_id AS ep, next_attempt_at AS at FROM delivery \
+                     WHERE status = 1 AND next_attempt_at <= ?2 \
+                       AND endpoint_id NOT IN (SELECT value FROM json_each(?3)) \
+                     ORDER BY next_attempt_at LIMIT ?6) \
+                   UNION ALL \
+                   SELECT * FROM (SELECT rowid AS rid, endpoint_id AS ep, next_attempt_at AS at FROM delivery \
+                     WHERE status = 3 AND lease_until < ?2 \
+                       AND endpoint_id NOT IN (SELECT value FROM json_each(?3)) \
+                     LIMIT ?6) \
+                 ) \
                ) WHERE rn <= ?4 ORDER BY at LIMIT ?5) \
              RETURNING msg_id, endpoint_id, attempt_count, manual",
         )?;
@@ -307,6 +315,7 @@ fn claim(
                     super::json_text(&busy),
                     i64::try_from(per_endpoint).unwrap_or(i64::MAX),
                     i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX),
                 ],
                 |r| {
                     Ok(Claim {
