@@ -44,7 +44,7 @@ pub(super) fn headers(
     Ok(out)
 }
 
-pub(super) async fn deliver(engine: &Engine, claim: Claim) {
+pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
     let store = &engine.store;
     let now = crate::now_millis();
     let settle = |status: DeliveryStatus| DeliveryUpdate {
@@ -105,6 +105,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim) {
             failure_reason: Some(reason),
         },
     };
+    drop(slot);
     let finished = crate::now_millis();
     let decision =
         engine

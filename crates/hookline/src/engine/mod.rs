@@ -129,12 +129,16 @@ impl InFlight {
         true
     }
 
+    /// The claim is settled (its attempt recorded, or nothing left to do).
     fn finished(&mut self, key: &(String, String)) {
         self.claims.remove(key);
-        if let Some(n) = self.running.get_mut(&key.1) {
+    }
+
+    fn slot_freed(&mut self, endpoint: &str) {
+        if let Some(n) = self.running.get_mut(endpoint) {
             *n -= 1;
             if *n == 0 {
-                self.running.remove(&key.1);
+                self.running.remove(endpoint);
             }
         }
     }
@@ -201,6 +205,22 @@ impl InFlight {
             }
         }
         out
+    }
+}
+
+/// An attempt's place under its endpoint's cap and under the global bound. It is given up
+/// as soon as the response is in (or the delivery ends without one), so the next attempt
+/// starts while this one is still being recorded; the claim itself stays held until then.
+pub(crate) struct Slot {
+    engine: Engine,
+    endpoint: String,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.engine.lock_in_flight().slot_freed(&self.endpoint);
+        self.engine.wake.notify_one();
     }
 }
 
@@ -331,10 +351,14 @@ impl Engine {
                 break;
             };
             let engine = self.clone();
+            let slot = Slot {
+                engine: self.clone(),
+                endpoint: key.1.clone(),
+                _permit: permit,
+            };
             tasks.spawn(async move {
-                deliver::deliver(&engine, claim).await;
+                deliver::deliver(&engine, claim, slot).await;
                 engine.lock_in_flight().finished(&key);
-                drop(permit);
             });
         }
         if !give_back.is_empty()
