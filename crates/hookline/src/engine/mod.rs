@@ -81,9 +81,9 @@ pub struct Engine {
     sender: http::Sender,
     config: Arc<EngineConfig>,
     wake: Arc<Notify>,
-    /// Claims being worked on (to give back on shutdown), and how many per endpoint (to skip
-    /// endpoints at their cap). A std mutex: held for an insert or a remove, never across an
-    /// await.
+    /// Claims held here, queued or running (to give back on shutdown), and per endpoint how
+    /// many (to skip endpoints at their cap), with breakers and throttles. A std mutex: held
+    /// for short updates, never across an await.
     in_flight: Arc<Mutex<InFlight>>,
     metrics: Arc<crate::metrics::Metrics>,
     operational: crate::operational::Operational,
