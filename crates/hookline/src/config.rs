@@ -95,6 +95,17 @@ pub struct Config {
     pub operational_webhook_url: Option<String>,
     /// `HOOKLINE_OPERATIONAL_WEBHOOK_SECRET`: the `whsec_` secret they are signed with.
     pub operational_webhook_secret: Secret,
+    /// `--database-url` / `HOOKLINE_DATABASE_URL`: a `postgres://` URL selects PostgreSQL
+    /// (several nodes may share it); unset, the embedded SQLite file in `data_dir`. A
+    /// secret because it may carry a password.
+    pub database_url: Secret,
+    /// Most connections this node opens to PostgreSQL.
+    pub database_max_connections: u32,
+    /// How long to wait for a PostgreSQL connection (at start, and from the pool).
+    pub database_connect_timeout: Duration,
+    /// How long a claimed delivery is leased to this node: after a node dies, its claims
+    /// go to another node once their lease runs out.
+    pub delivery_lease: Duration,
 }
 
 impl Default for Config {
@@ -120,6 +131,10 @@ impl Default for Config {
             disable_after: Duration::from_secs(5 * 24 * 3600),
             operational_webhook_url: None,
             operational_webhook_secret: Secret::default(),
+            database_url: Secret::default(),
+            database_max_connections: 16,
+            database_connect_timeout: Duration::from_secs(10),
+            delivery_lease: Duration::from_secs(300),
         }
     }
 }
@@ -143,6 +158,9 @@ struct FileConfig {
     breaker_open_secs: Option<f64>,
     disable_after_secs: Option<f64>,
     operational_webhook_url: Option<String>,
+    database_max_connections: Option<u32>,
+    database_connect_timeout_secs: Option<f64>,
+    delivery_lease_secs: Option<f64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -153,6 +171,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub log_format: Option<String>,
     pub role: Option<String>,
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -237,6 +256,29 @@ impl Config {
                 v.split(',').filter(|s| !s.trim().is_empty()),
             )?;
         }
+        if let Some(v) = env("HOOKLINE_DATABASE_MAX_CONNECTIONS") {
+            c.database_max_connections = v.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "HOOKLINE_DATABASE_MAX_CONNECTIONS: expected a whole number, got {v:?}"
+                )
+            })?;
+        }
+        if let Some(v) = env("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS") {
+            let secs: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS: expected seconds, got {v:?}")
+            })?;
+            c.database_connect_timeout =
+                durations("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS", &[secs])?[0];
+        }
+        if let Some(v) = env("HOOKLINE_DELIVERY_LEASE_SECS") {
+            let secs: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_DELIVERY_LEASE_SECS: expected seconds, got {v:?}")
+            })?;
+            c.delivery_lease = durations("HOOKLINE_DELIVERY_LEASE_SECS", &[secs])?[0];
+        }
+        if let Some(v) = env("HOOKLINE_DATABASE_URL") {
+            c.database_url = Secret::new(Some(v));
+        }
         c.admin_token = Secret::new(env("HOOKLINE_ADMIN_TOKEN"));
         c.encryption_key = Secret::new(env("HOOKLINE_ENCRYPTION_KEY"));
         if let Some(v) = &flags.listen {
@@ -250,6 +292,9 @@ impl Config {
         }
         if let Some(v) = &flags.role {
             c.role = parse_role("--role", v)?;
+        }
+        if let Some(v) = &flags.database_url {
+            c.database_url = Secret::new(Some(v.clone()));
         }
         c.check()?;
         Ok(c)
@@ -306,6 +351,16 @@ impl Config {
         if let Some(v) = f.ssrf_allow {
             self.ssrf_allow = subnets(&key("ssrf_allow"), v.iter().map(String::as_str))?;
         }
+        if let Some(v) = f.database_max_connections {
+            self.database_max_connections = v;
+        }
+        if let Some(v) = f.database_connect_timeout_secs {
+            self.database_connect_timeout =
+                durations(&key("database_connect_timeout_secs"), &[v])?[0];
+        }
+        if let Some(v) = f.delivery_lease_secs {
+            self.delivery_lease = durations(&key("delivery_lease_secs"), &[v])?[0];
+        }
         Ok(())
     }
 
@@ -323,6 +378,27 @@ impl Config {
                 "delivery_per_endpoint: must be from 1 to half of delivery_concurrency ({}), got {}",
                 self.delivery_concurrency / 2,
                 self.delivery_per_endpoint
+            );
+        }
+        if let Some(url) = self.database_url.expose()
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            bail!(
+                "database_url: expected a postgres:// URL (without one, Hookline uses its embedded SQLite file)"
+            );
+        }
+        if self.database_max_connections < 2 {
+            bail!(
+                "database_max_connections: must be at least 2, got {}",
+                self.database_max_connections
+            );
+        }
+        if self.delivery_lease < Duration::from_secs(5) || self.delivery_lease <= self.delivery_timeout
+        {
+            bail!(
+                "delivery_lease_secs: must be at least 5 seconds and longer than the delivery timeout ({:?}), got {:?}",
+                self.delivery_timeout,
+                self.delivery_lease
             );
         }
         if self.max_body_bytes < 1024 {

@@ -19,6 +19,7 @@ use crate::engine::ssrf::Guard;
 use crate::engine::{Engine, EngineConfig};
 use crate::ids::random_token;
 use crate::operational::Operational;
+use crate::store::postgres::{PgOptions, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, Token};
 
@@ -32,7 +33,6 @@ const IDEMPOTENCY_TTL_MS: i64 = 24 * 3_600_000;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    store: Arc<SqliteStore>,
     engine: Engine,
     role: Role,
     /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
@@ -49,23 +49,38 @@ impl Application {
             config.encryption_key.expose(),
             &config.data_dir,
         )?);
-        let db = config.data_dir.join("hookline.db");
-        let store = Arc::new(
-            SqliteStore::open(&db, cipher)
-                .await
-                .with_context(|| format!("opening {}", db.display()))?,
-        );
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let store: Arc<dyn Store> = match config.database_url.expose() {
+            Some(url) => {
+                let options = PgOptions {
+                    url: url.to_owned(),
+                    max_connections: config.database_max_connections,
+                    connect_timeout: config.database_connect_timeout,
+                };
+                let store = PgStore::open(&options, cipher).await?;
+                if config.role != Role::Api {
+                    store.listen(wake.clone());
+                }
+                Arc::new(store)
+            }
+            None => {
+                let db = config.data_dir.join("hookline.db");
+                Arc::new(
+                    SqliteStore::open(&db, cipher)
+                        .await
+                        .with_context(|| format!("opening {}", db.display()))?,
+                )
+            }
+        };
         let new_admin_token =
             ensure_admin_token(store.as_ref(), config.admin_token.expose()).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let local = listener.local_addr()?;
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let operational =
-            Operational::setup(config, store.clone() as Arc<dyn Store>, wake.clone()).await?;
+        let operational = Operational::setup(config, store.clone(), wake.clone()).await?;
         let state = AppState {
-            store: store.clone() as Arc<dyn Store>,
+            store: store.clone(),
             max_body_bytes: config.max_body_bytes,
             public_url: Arc::from(
                 config
@@ -93,6 +108,7 @@ impl Application {
                 ..RetryPolicy::default()
             },
             concurrency: config.delivery_concurrency,
+            lease: config.delivery_lease,
             per_endpoint: config.delivery_per_endpoint,
             disable_after: config.disable_after,
             breaker: crate::engine::breaker::BreakerPolicy {
@@ -113,7 +129,6 @@ impl Application {
         Ok(Application {
             listener,
             state,
-            store,
             engine,
             role: config.role,
             new_admin_token,
@@ -133,7 +148,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let cleaner = tokio::spawn(clean_up(self.state.store.clone(), stop_rx.clone()));
+        let store = self.state.store.clone();
+        let cleaner = tokio::spawn(clean_up(store.clone(), stop_rx.clone()));
         tracing::info!(addr = %self.local_addr(), "listening");
         let engine = match self.role {
             Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
@@ -153,7 +169,7 @@ impl Application {
         if let Some(engine) = engine {
             let _ = engine.await;
         }
-        self.store.close().await;
+        store.close().await;
         tracing::info!("stopped");
         Ok(())
     }

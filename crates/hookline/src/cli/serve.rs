@@ -1,4 +1,5 @@
-//! `hookline serve`: the management API on embedded SQLite.
+//! `hookline serve`: the management API and the delivery engine, on embedded SQLite or on
+//! PostgreSQL.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,10 @@ pub(crate) struct ServeArgs {
     /// `all` (API and delivery, the default), `api` or `worker` (env HOOKLINE_ROLE).
     #[arg(long, value_name = "ROLE")]
     role: Option<String>,
+    /// A `postgres://` URL: store in PostgreSQL, shared by several nodes (default: the
+    /// embedded SQLite file in the data directory; env HOOKLINE_DATABASE_URL).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 pub(crate) fn run(a: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -33,6 +38,7 @@ pub(crate) fn run(a: &ServeArgs) -> anyhow::Result<ExitCode> {
         data_dir: a.data_dir.clone(),
         log_format: a.log_format.clone(),
         role: a.role.clone(),
+        database_url: a.database_url.clone(),
     };
     let config = Config::load(&flags, |k| std::env::var(k).ok())?;
     init_logs(config.log_format);

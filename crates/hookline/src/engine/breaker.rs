@@ -60,6 +60,11 @@ impl Breaker {
         self.open_until.is_some()
     }
 
+    /// Until when it is open, if it is.
+    pub fn open_until(&self) -> Option<Instant> {
+        self.open_until
+    }
+
     pub fn success(&mut self) {
         *self = Breaker::default();
     }

@@ -118,7 +118,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
         Decision::GiveUp | Decision::DisableEndpoint => (DeliveryStatus::Fail, None),
     };
     if !matches!(sent.outcome, super::retry::Outcome::Refused) {
-        engine.record(&ep.id, decision == Decision::Delivered);
+        engine.record(&ep.id, decision == Decision::Delivered).await;
     }
     let label = match (&decision, &sent.outcome) {
         (Decision::Delivered, _) => "success",

@@ -15,8 +15,11 @@
 //! without a database round trip in between.
 //!
 //! Per endpoint, a throttle spaces deliveries to its `throttleRate`, and a circuit breaker
-//! (`breaker`) stops sending after consecutive failures except for periodic probes. Both
-//! live in this process's memory: with several nodes each enforces them for its own share.
+//! (`breaker`) stops sending after consecutive failures except for periodic probes. On a
+//! shared store (PostgreSQL, several nodes) the throttle's slots are taken from one row per
+//! endpoint, so the rate holds across nodes exactly; a breaker counts failures on its own
+//! node, but when it opens it says so in the store and every node leaves the endpoint out
+//! of its claims until the open period ends (then each node may probe once on its own).
 //!
 
 pub mod breaker;
@@ -387,9 +390,23 @@ impl Engine {
         Ok(Some(ep))
     }
 
-    /// Waits for the endpoint's next throttle slot, if it has a rate.
+    /// Waits for the endpoint's next throttle slot, if it has a rate: a slot shared by
+    /// every node when the store can share one, else this process's own.
     pub(crate) async fn throttle(&self, endpoint: &str, rate: Option<u16>) {
         let Some(rate) = rate else { return };
+        let interval_ms = (1000 / i64::from(rate.max(1))).max(1);
+        let now = crate::now_millis();
+        match self.store.throttle_slot(endpoint, interval_ms, now).await {
+            Ok(Some(at)) => {
+                let wait = u64::try_from(at - now).unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "taking a shared throttle slot; spacing locally");
+            }
+        }
         let slot = self
             .lock_in_flight()
             .throttles
@@ -399,20 +416,42 @@ impl Engine {
         tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
     }
 
-    /// Feeds an attempt's result to the endpoint's breaker.
-    pub(crate) fn record(&self, endpoint: &str, success: bool) {
-        let mut state = self.lock_in_flight();
-        let breaker = state.breakers.entry(endpoint.to_owned()).or_default();
-        if success {
-            breaker.success();
-        } else {
-            breaker.failure(std::time::Instant::now(), &self.config.breaker);
+    /// Feeds an attempt's result to the endpoint's breaker, and tells the other nodes
+    /// (through the store) when it opens or closes.
+    pub(crate) async fn record(&self, endpoint: &str, success: bool) {
+        let now = std::time::Instant::now();
+        let (opened_until, closed) = {
+            let mut state = self.lock_in_flight();
+            let breaker = state.breakers.entry(endpoint.to_owned()).or_default();
+            let was_open = breaker.is_open();
+            let before = breaker.open_until();
+            if success {
+                breaker.success();
+            } else {
+                breaker.failure(now, &self.config.breaker);
+            }
+            let after = breaker.open_until();
+            let opened_until = after.filter(|_| after != before);
+            let closed = was_open && !breaker.is_open();
+            state
+                .breakers
+                .retain(|_, b| b != &breaker::Breaker::default());
+            let open = state.breakers.values().filter(|b| b.is_open()).count();
+            self.metrics.set_circuits_open(open);
+            (opened_until, closed)
+        };
+        if let Some(until) = opened_until {
+            let ms = i64::try_from(until.saturating_duration_since(now).as_millis()).unwrap_or(0);
+            if let Err(e) = self
+                .store
+                .open_circuit(endpoint, crate::now_millis() + ms)
+                .await
+            {
+                tracing::warn!(error = %e, "sharing an open circuit with other nodes");
+            }
+        } else if closed && let Err(e) = self.store.close_circuit(endpoint).await {
+            tracing::warn!(error = %e, "sharing a closed circuit with other nodes");
         }
-        state
-            .breakers
-            .retain(|_, b| b != &breaker::Breaker::default());
-        let open = state.breakers.values().filter(|b| b.is_open()).count();
-        self.metrics.set_circuits_open(open);
     }
 
     fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, InFlight> {

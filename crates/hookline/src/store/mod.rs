@@ -1,10 +1,12 @@
-//! Storage: one interface, with an embedded SQLite implementation (a PostgreSQL one is the
-//! next backend; the trait is written so both can satisfy it and pass the same tests).
+//! Storage: one interface, two implementations: embedded SQLite (one node, no setup) and
+//! PostgreSQL (several nodes on one database). Both pass the same tests.
 //!
 //! Every method that the API acknowledges commits before it returns. A message and the
 //! deliveries it fans out to are written in one transaction.
 
 pub mod model;
+pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -218,6 +220,24 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
     /// For `/metrics`.
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
+
+    /// Tells every node that the endpoint's circuit is open until `until`: claims leave it
+    /// out meanwhile. A single-node store does nothing (the engine's own breaker is the
+    /// whole truth there).
+    async fn open_circuit(&self, endpoint_id: &str, until: Millis) -> Result<()>;
+    /// The endpoint answered again: its circuit closes for every node.
+    async fn close_circuit(&self, endpoint_id: &str) -> Result<()>;
+    /// Takes the endpoint's next throttle slot, shared by every node: the slots are
+    /// `interval_ms` apart and the returned one is when this delivery may start. `None`
+    /// from a single-node store: the engine spaces deliveries itself.
+    async fn throttle_slot(
+        &self,
+        endpoint_id: &str,
+        interval_ms: Millis,
+        now: Millis,
+    ) -> Result<Option<Millis>>;
+    /// Closes the store's connections (at shutdown).
+    async fn close(&self);
 }
 
 /// Tokens and idempotency keys.

@@ -20,13 +20,22 @@ pub(crate) struct TestApp {
 }
 
 pub(crate) fn fresh_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hookline-test-{}", hookline::ids::new_id("d")));
+    // The process id is in the name so that `pg::sweep` knows whose database it was.
+    let dir = std::env::temp_dir().join(format!(
+        "hookline-test-{}-{}",
+        std::process::id(),
+        hookline::ids::new_id("d")
+    ));
     std::fs::create_dir_all(&dir).expect("data dir");
     dir
 }
 
+/// The configuration of a test server on `data_dir`: embedded SQLite, or, when the suite
+/// runs on PostgreSQL (`HOOKLINE_TEST_POSTGRES`), a database of the directory's own.
 pub(crate) fn config(data_dir: &std::path::Path) -> Config {
+    let database_url = crate::pg::server_url().map(|server| crate::pg::database_for(&server, data_dir));
     Config {
+        database_url: Secret::new(database_url),
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: data_dir.to_path_buf(),
         admin_token: Secret::new(Some(ADMIN_TOKEN.into())),

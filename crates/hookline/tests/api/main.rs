@@ -1,5 +1,6 @@
-//! The management API, driven over HTTP against the real server on port 0 with a fresh
-//! SQLite data directory per test.
+//! The management API and the delivery engine, driven over HTTP against the real server on
+//! port 0 with a fresh data directory per test: embedded SQLite, or with
+//! `HOOKLINE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432` a PostgreSQL database per test.
 
 mod apps;
 mod common;
@@ -9,6 +10,7 @@ mod errors;
 mod messages;
 mod openapi;
 mod persistence;
+mod pg;
 mod receiver;
 mod resilience;
 mod svix_sdk;

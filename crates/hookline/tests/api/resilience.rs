@@ -99,7 +99,19 @@ async fn a_black_holed_endpoint_does_not_delay_healthy_ones() {
 // The child is handed to the caller, which kills and reaps it; clippy cannot see that.
 #[allow(clippy::zombie_processes)]
 fn start_server(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookline"))
+    let url = config(dir).database_url.expose().map(str::to_owned);
+    start_node(dir, url.as_deref())
+}
+
+/// `hookline serve` on `dir`, storing in `database_url` when given. Leases are short, so
+/// that a killed node's claims pass on within seconds.
+#[allow(clippy::zombie_processes)]
+pub(crate) fn start_node(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookline"));
+    if let Some(url) = database_url {
+        command.env("HOOKLINE_DATABASE_URL", url);
+    }
+    let mut child = command
         .args([
             "serve",
             "--listen",
@@ -111,6 +123,9 @@ fn start_server(dir: &std::path::Path) -> (Child, String) {
         .env("HOOKLINE_SSRF_ALLOW", "127.0.0.0/8")
         .env("HOOKLINE_RETRY_SCHEDULE", "0.2,0.2,0.5,1,1,1,1,1,1")
         .env("HOOKLINE_LOG", "error")
+        .env("HOOKLINE_DELIVERY_TIMEOUT", "4")
+        .env("HOOKLINE_DELIVERY_LEASE_SECS", "8")
+        .env("HOOKLINE_ENCRYPTION_KEY", "5a".repeat(32))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

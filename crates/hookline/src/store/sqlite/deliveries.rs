@@ -124,4 +124,25 @@ impl DeliveryStore for SqliteStore {
         self.changed();
         Ok(())
     }
+
+    async fn open_circuit(&self, _endpoint_id: &str, _until: Millis) -> Result<()> {
+        Ok(())
+    }
+
+    async fn close_circuit(&self, _endpoint_id: &str) -> Result<()> {
+        Ok(())
+    }
+
+    async fn throttle_slot(
+        &self,
+        _endpoint_id: &str,
+        _interval_ms: Millis,
+        _now: Millis,
+    ) -> Result<Option<Millis>> {
+        Ok(None)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
 }

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::{Order, Page, Result, StoreError};
+pub(super) use super::sql::{conflict, finish_page, from_json, from_json_opt, json_text, push_page};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
@@ -77,11 +77,6 @@ impl SqliteStore {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
@@ -110,11 +105,9 @@ async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seals a known value on first start and opens it on every later one, so a wrong
-/// `HOOKLINE_ENCRYPTION_KEY` (or a swapped key file) fails at start, not on some later
-/// request that needs a secret.
+/// Seals a known value on first start and opens it on every later one (see
+/// [`super::sql::KEY_CANARY`]).
 async fn check_key(pool: &SqlitePool, cipher: &Cipher) -> anyhow::Result<()> {
-    const CANARY: &[u8] = b"hookline encryption key check";
     sqlx::query("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
         .execute(pool)
         .await?;
@@ -122,70 +115,15 @@ async fn check_key(pool: &SqlitePool, cipher: &Cipher) -> anyhow::Result<()> {
         .fetch_optional(pool)
         .await?;
     match row {
-        Some((sealed,)) => {
-            let opened = cipher.open("meta/key_check", &sealed).ok();
-            if opened.as_deref() != Some(CANARY) {
-                anyhow::bail!(
-                    "the encryption key does not match this data directory: set HOOKLINE_ENCRYPTION_KEY (or restore encryption.key) to the key it was created with"
-                );
-            }
-        }
+        Some((sealed,)) => super::sql::check_canary(cipher, &sealed)?,
         None => {
             sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', ?)")
-                .bind(cipher.seal("meta/key_check", CANARY))
+                .bind(cipher.seal("meta/key_check", super::sql::KEY_CANARY))
                 .execute(pool)
                 .await?;
         }
     }
     Ok(())
-}
-
-/// Appends ` AND key >|< cursor ORDER BY key ASC|DESC LIMIT n` for `page`. Rows come back
-/// in query order; [`finish_page`] puts a backwards page back into the requested order.
-fn push_page(q: &mut QueryBuilder<'_, Sqlite>, key: &str, page: &Page) {
-    let ascending_scan = (page.order == Order::Ascending) != page.backwards;
-    if let Some(cursor) = &page.cursor {
-        q.push(format_args!(
-            " AND {key} {} ",
-            if ascending_scan { ">" } else { "<" }
-        ));
-        q.push_bind(cursor.clone());
-    }
-    q.push(format_args!(
-        " ORDER BY {key} {} LIMIT ",
-        if ascending_scan { "ASC" } else { "DESC" }
-    ));
-    q.push_bind(i64::try_from(page.limit).unwrap_or(i64::MAX));
-}
-
-fn finish_page<T>(page: &Page, mut rows: Vec<T>) -> Vec<T> {
-    if page.backwards {
-        rows.reverse();
-    }
-    rows
-}
-
-/// Unique-constraint violations become `Conflict`; the rest stay database errors.
-fn conflict(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(what.to_owned())
-        }
-        _ => StoreError::Database(e),
-    }
-}
-
-fn json_text<T: serde::Serialize>(v: &T) -> String {
-    // Serializing maps, vectors and values of strings cannot fail.
-    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn from_json_opt<T: serde::de::DeserializeOwned>(text: Option<String>) -> Result<Option<T>> {
-    text.map(|t| from_json(&t)).transpose()
 }
 
 #[cfg(test)]

@@ -1,0 +1,295 @@
+//! The delivery engine's queue on PostgreSQL: claims that several nodes take at once
+//! without meeting (`FOR UPDATE SKIP LOCKED`), leases, attempts, and the per-endpoint
+//! state the nodes share (open circuits, throttle slots).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::Row as _;
+
+use super::PgStore;
+use super::messages::message_row;
+use crate::store::{
+    Attempt, Claim, DeliveryStatus, DeliveryStore, DeliveryUpdate, Endpoint, Millis, Result,
+    StoreError,
+};
+
+/// A foreign-key failure means the parent row is gone (deleted meanwhile): say which.
+fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::Conflict(format!("the {parent} no longer exists"))
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for PgStore {
+    async fn claim_due(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+        per_endpoint: usize,
+        busy: &[String],
+    ) -> Result<Vec<Claim>> {
+        // Due rows and rows whose lease expired, each read in index order over a bounded
+        // prefix (so a claim costs the same whatever the backlog), skipping rows another
+        // node is claiming this instant, endpoints this node holds at their cap, and
+        // endpoints whose circuit is open on any node; then at most `per_endpoint` per
+        // endpoint, oldest first.
+        let rows = sqlx::query(
+            "WITH due AS ( \
+               SELECT msg_id, endpoint_id, next_attempt_at AS at FROM delivery \
+               WHERE status = 1 AND next_attempt_at <= $2 AND endpoint_id <> ALL($3) \
+                 AND NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = delivery.endpoint_id AND g.circuit_open_until > $2) \
+               ORDER BY next_attempt_at LIMIT $6 FOR UPDATE SKIP LOCKED \
+             ), expired AS ( \
+               SELECT msg_id, endpoint_id, next_attempt_at AS at FROM delivery \
+               WHERE status = 3 AND lease_until < $2 AND endpoint_id <> ALL($3) \
+                 AND NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = delivery.endpoint_id AND g.circuit_open_until > $2) \
+               ORDER BY lease_until LIMIT $6 FOR UPDATE SKIP LOCKED \
+             ), ranked AS ( \
+               SELECT msg_id, endpoint_id, at, row_number() OVER (PARTITION BY endpoint_id ORDER BY at) AS rn \
+               FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) c \
+             ), picked AS ( \
+               SELECT msg_id, endpoint_id FROM ranked WHERE rn <= $4 ORDER BY at LIMIT $5 \
+             ) \
+             UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2 \
+             FROM picked p WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
+             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(busy)
+        .bind(i64::try_from(per_endpoint).unwrap_or(i64::MAX))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut rows: Vec<_> = rows.iter().collect();
+        rows.sort_by_key(|r| r.get::<Option<i64>, _>("next_attempt_at"));
+        let mut claims: Vec<Claim> = rows
+            .into_iter()
+            .map(|r| Claim {
+                msg_id: r.get("msg_id"),
+                endpoint_id: r.get("endpoint_id"),
+                attempt_count: u32::try_from(r.get::<i64, _>("attempt_count")).unwrap_or(u32::MAX),
+                manual: r.get("manual"),
+                message: None,
+            })
+            .collect();
+        if claims.is_empty() {
+            return Ok(claims);
+        }
+        let ids: Vec<&str> = claims.iter().map(|c| c.msg_id.as_str()).collect();
+        let messages = sqlx::query("SELECT * FROM message WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut by_id = HashMap::with_capacity(messages.len());
+        for r in &messages {
+            let m = message_row(r)?;
+            by_id.insert(m.id.clone(), m);
+        }
+        for c in &mut claims {
+            c.message = by_id.get(&c.msg_id).cloned();
+        }
+        Ok(claims)
+    }
+
+    async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<Option<Millis>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&a.id)
+        .bind(&a.msg_id)
+        .bind(&a.endpoint_id)
+        .bind(&a.url)
+        .bind(a.status as i64)
+        .bind(a.response_status_code)
+        .bind(&a.response)
+        .bind(a.response_duration_ms)
+        .bind(a.trigger_type)
+        .bind(&a.failure_reason)
+        .bind(a.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
+        sqlx::query(
+            "UPDATE delivery SET status = $1, next_attempt_at = $2, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $3 \
+             WHERE msg_id = $4 AND endpoint_id = $5",
+        )
+        .bind(update.status as i64)
+        .bind(update.next_attempt_at)
+        .bind(a.created_at)
+        .bind(&a.msg_id)
+        .bind(&a.endpoint_id)
+        .execute(&mut *tx)
+        .await?;
+        let failing_since = if a.status == DeliveryStatus::Success {
+            sqlx::query(
+                "UPDATE endpoint SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+            )
+            .bind(&a.endpoint_id)
+            .execute(&mut *tx)
+            .await?;
+            None
+        } else {
+            // Only the first failure of a run writes: later ones leave the row untouched.
+            sqlx::query(
+                "UPDATE endpoint SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL",
+            )
+            .bind(a.created_at)
+            .bind(&a.endpoint_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query_scalar::<_, Option<i64>>("SELECT failing_since FROM endpoint WHERE id = $1")
+                .bind(&a.endpoint_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten()
+        };
+        tx.commit().await?;
+        Ok(failing_since)
+    }
+
+    async fn settle_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+        update: DeliveryUpdate,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query("UPDATE delivery SET status = $1, next_attempt_at = $2, lease_until = NULL, updated_at = $3 WHERE msg_id = $4 AND endpoint_id = $5")
+            .bind(update.status as i64)
+            .bind(update.next_attempt_at)
+            .bind(now)
+            .bind(msg_id)
+            .bind(endpoint_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn reclaim_after_restart(&self, _now: Millis) -> Result<u64> {
+        // Claims in the database may be another live node's: they are left to their leases.
+        Ok(0)
+    }
+
+    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
+        let (msgs, endpoints): (Vec<&str>, Vec<&str>) = claims
+            .iter()
+            .map(|(m, e)| (m.as_str(), e.as_str()))
+            .unzip();
+        sqlx::query(
+            "UPDATE delivery d SET status = 1, next_attempt_at = $1, lease_until = NULL, updated_at = $1 \
+             FROM unnest($2::text[], $3::text[]) AS r(msg_id, endpoint_id) \
+             WHERE d.msg_id = r.msg_id AND d.endpoint_id = r.endpoint_id AND d.status = 3",
+        )
+        .bind(now)
+        .bind(&msgs)
+        .bind(&endpoints)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>> {
+        let row = sqlx::query("SELECT * FROM endpoint WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(|r| self.endpoint_row(r)).transpose()
+    }
+
+    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at <= $1) AS due, \
+               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at > $1) AS later, \
+               (SELECT COUNT(*) FROM delivery WHERE status = 3) AS sending, \
+               (SELECT COUNT(*) FROM endpoint WHERE disabled) AS disabled",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(crate::metrics::Gauges {
+            due_now: row.get("due"),
+            scheduled_later: row.get("later"),
+            sending: row.get("sending"),
+            disabled_endpoints: row.get("disabled"),
+        })
+    }
+
+    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE endpoint SET disabled = TRUE, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn open_circuit(&self, endpoint_id: &str, until: Millis) -> Result<()> {
+        let r = sqlx::query(
+            "INSERT INTO endpoint_gate (endpoint_id, circuit_open_until) VALUES ($1, $2) \
+             ON CONFLICT (endpoint_id) DO UPDATE SET circuit_open_until = GREATEST(endpoint_gate.circuit_open_until, $2)",
+        )
+        .bind(endpoint_id)
+        .bind(until)
+        .execute(&self.pool)
+        .await;
+        ignore_deleted_endpoint(r)
+    }
+
+    async fn close_circuit(&self, endpoint_id: &str) -> Result<()> {
+        sqlx::query("UPDATE endpoint_gate SET circuit_open_until = NULL WHERE endpoint_id = $1 AND circuit_open_until IS NOT NULL")
+            .bind(endpoint_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn throttle_slot(
+        &self,
+        endpoint_id: &str,
+        interval_ms: Millis,
+        now: Millis,
+    ) -> Result<Option<Millis>> {
+        // One row per endpoint holds its next free slot; taking a slot moves it on by one
+        // interval, atomically, whichever node asks.
+        let slot = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO endpoint_gate (endpoint_id, throttle_next_at) VALUES ($1, $2 + $3) \
+             ON CONFLICT (endpoint_id) DO UPDATE SET throttle_next_at = GREATEST(endpoint_gate.throttle_next_at, $2) + $3 \
+             RETURNING throttle_next_at - $3",
+        )
+        .bind(endpoint_id)
+        .bind(now)
+        .bind(interval_ms)
+        .fetch_one(&self.pool)
+        .await;
+        match slot {
+            Ok(at) => Ok(Some(at)),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(Some(now)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// An endpoint deleted meanwhile has no gate to write: not an error.
+fn ignore_deleted_endpoint(r: std::result::Result<sqlx::postgres::PgQueryResult, sqlx::Error>) -> Result<()> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

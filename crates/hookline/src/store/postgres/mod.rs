@@ -1,0 +1,195 @@
+//! The PostgreSQL store: several stateless nodes on one database.
+//!
+//! Each write the API acknowledges is one transaction, committed (PostgreSQL groups
+//! concurrent commits into one WAL flush itself). Workers on any node claim due deliveries
+//! with `FOR UPDATE SKIP LOCKED` under a lease, so a delivery is attempted by one node at
+//! a time and a dead node's claims pass to another when their lease runs out. A new
+//! message sends `NOTIFY hookline_due` in its transaction; every node `LISTEN`s and wakes
+//! its workers, and polls as well in case a notification is missed (a dropped listener
+//! connection reconnects, but what was sent meanwhile is gone).
+//!
+//! Migrations are compiled in and applied at start under an advisory lock, so nodes that
+//! start together apply each exactly once.
+
+mod apps;
+mod auth;
+mod deliveries;
+mod endpoints;
+mod messages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::{Connection as _, PgPool};
+
+use super::sql::{check_canary, KEY_CANARY};
+pub(super) use super::sql::{conflict, finish_page, from_json, from_json_opt, json_text, push_page};
+use crate::crypto::Cipher;
+
+/// The migrations, in order. Each runs once, in its own transaction.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/postgres/0001_init.sql"))];
+
+/// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).
+const MIGRATION_LOCK: i64 = 0x686f_6f6b_6c69_6e65;
+
+/// The channel new work is announced on.
+pub(crate) const DUE_CHANNEL: &str = "hookline_due";
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct PgOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+/// The PostgreSQL store.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    cipher: Arc<Cipher>,
+    /// See `EndpointStore::generation`: changes made through this node. Other nodes'
+    /// changes reach this node's caches when their one-second lifetime ends.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl PgStore {
+    /// Connects, applies pending migrations and checks the encryption key. Fails with the
+    /// reason when the database cannot be reached: a node that cannot start says so at once.
+    pub async fn open(options: &PgOptions, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
+        let connect: PgConnectOptions = options
+            .url
+            .parse()
+            .context("database_url: not a valid postgres:// URL")?;
+        let connect = connect.application_name("hookline");
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.connect_timeout)
+            .connect_with(connect)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to PostgreSQL at {}",
+                    redact_url(&options.url)
+                )
+            })?;
+        migrate(&pool).await.context("migrating the PostgreSQL schema")?;
+        check_key(&pool, &cipher).await?;
+        Ok(PgStore {
+            pool,
+            cipher,
+            generation: Arc::default(),
+        })
+    }
+
+    /// Listens for new work and wakes `wake` on each announcement, until the pool closes.
+    /// The listener reconnects by itself when its connection drops.
+    pub fn listen(&self, wake: Arc<tokio::sync::Notify>) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut listener = loop {
+                if pool.is_closed() {
+                    return;
+                }
+                match PgListener::connect_with(&pool).await {
+                    Ok(mut l) => match l.listen(DUE_CHANNEL).await {
+                        Ok(()) => break l,
+                        Err(e) => tracing::warn!(error = %e, "LISTEN failed; polling meanwhile"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "LISTEN connection failed; polling meanwhile"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            };
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => wake.notify_one(),
+                    // The connection dropped: the next call reconnects; work announced
+                    // meanwhile is found by polling.
+                    Ok(None) => wake.notify_one(),
+                    Err(e) => {
+                        if pool.is_closed() {
+                            return;
+                        }
+                        tracing::warn!(error = %e, "listening for new work; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Called after a committed change to any application or endpoint.
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(unparsable URL)".to_owned(),
+    }
+}
+
+async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    // One connection holds the session-level advisory lock for the whole run: a node that
+    // starts meanwhile waits here, then finds every migration applied.
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let result = async {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .execute(&mut *conn)
+            .await?;
+        for (version, sql) in MIGRATIONS {
+            let mut tx = conn.begin().await?;
+            let done: Option<(i64,)> =
+                sqlx::query_as("SELECT version FROM schema_migration WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_some() {
+                continue;
+            }
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(crate::now_millis())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version, "applied migration");
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    result
+}
+
+/// Seals a known value on first start and opens it on every later one (see
+/// [`KEY_CANARY`]): every node must run with the same key.
+async fn check_key(pool: &PgPool, cipher: &Cipher) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(cipher.seal("meta/key_check", KEY_CANARY))
+        .execute(pool)
+        .await?;
+    let (sealed,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM meta WHERE name = 'key_check'")
+        .fetch_one(pool)
+        .await?;
+    check_canary(cipher, &sealed)
+}
