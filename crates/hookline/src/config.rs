@@ -265,7 +265,9 @@ impl Config {
         }
         if let Some(v) = env("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS") {
             let secs: f64 = v.parse().map_err(|_| {
-                anyhow::anyhow!("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS: expected seconds, got {v:?}")
+                anyhow::anyhow!(
+                    "HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS: expected seconds, got {v:?}"
+                )
             })?;
             c.database_connect_timeout =
                 durations("HOOKLINE_DATABASE_CONNECT_TIMEOUT_SECS", &[secs])?[0];
@@ -393,7 +395,8 @@ impl Config {
                 self.database_max_connections
             );
         }
-        if self.delivery_lease < Duration::from_secs(5) || self.delivery_lease <= self.delivery_timeout
+        if self.delivery_lease < Duration::from_secs(5)
+            || self.delivery_lease <= self.delivery_timeout
         {
             bail!(
                 "delivery_lease_secs: must be at least 5 seconds and longer than the delivery timeout ({:?}), got {:?}",

@@ -33,7 +33,8 @@ pub(crate) fn fresh_dir() -> PathBuf {
 /// The configuration of a test server on `data_dir`: embedded SQLite, or, when the suite
 /// runs on PostgreSQL (`HOOKLINE_TEST_POSTGRES`), a database of the directory's own.
 pub(crate) fn config(data_dir: &std::path::Path) -> Config {
-    let database_url = crate::pg::server_url().map(|server| crate::pg::database_for(&server, data_dir));
+    let database_url =
+        crate::pg::server_url().map(|server| crate::pg::database_for(&server, data_dir));
     Config {
         database_url: Secret::new(database_url),
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -43,6 +44,30 @@ pub(crate) fn config(data_dir: &std::path::Path) -> Config {
         // delivery tests turn it on with loopback receivers.
         role: hookline::config::Role::Api,
         ..Config::default()
+    }
+}
+
+/// Everything the server on `dir` has stored, as bytes, for tests that look for secrets in
+/// the clear: the SQLite file and its WAL, or a `pg_dump` of the test's database.
+pub(crate) fn stored_bytes(dir: &std::path::Path) -> Vec<u8> {
+    match config(dir).database_url.expose() {
+        Some(url) => {
+            let out = std::process::Command::new("pg_dump")
+                .args(["--data-only", url])
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+        None => {
+            let mut bytes = std::fs::read(dir.join("hookline.db")).expect("db");
+            bytes.extend(std::fs::read(dir.join("hookline.db-wal")).unwrap_or_default());
+            bytes
+        }
     }
 }
 

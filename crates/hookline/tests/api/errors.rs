@@ -309,11 +309,9 @@ async fn idempotency_needs_a_valid_token_and_seals_what_it_keeps() {
         .to_owned();
     let dir = app.data_dir.clone();
     app.stop().await;
-    for file in ["hookline.db", "hookline.db-wal"] {
-        let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&key["whsec_".len()..]),
-            "{file} holds the rotated secret in the clear"
-        );
-    }
+    let bytes = crate::common::stored_bytes(&dir);
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(&key["whsec_".len()..]),
+        "the store holds the rotated secret in the clear"
+    );
 }

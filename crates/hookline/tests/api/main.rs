@@ -8,6 +8,7 @@ mod delivery;
 mod endpoints;
 mod errors;
 mod messages;
+mod multinode;
 mod openapi;
 mod persistence;
 mod pg;

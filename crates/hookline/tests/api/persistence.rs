@@ -96,14 +96,11 @@ async fn first_start_creates_an_admin_token_shown_once() {
     let (s, _) = app.get("/api/v1/app").await;
     assert_eq!(s, StatusCode::OK);
     app.stop().await;
-    let db = std::fs::read(dir.join("hookline.db")).expect("db");
-    let wal = std::fs::read(dir.join("hookline.db-wal")).unwrap_or_default();
-    for bytes in [db, wal] {
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&token[3..]),
-            "the token is stored in the clear"
-        );
-    }
+    let bytes = crate::common::stored_bytes(&dir);
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(&token[3..]),
+        "the token is stored in the clear"
+    );
     // The key file is private to its owner.
     #[cfg(unix)]
     {

@@ -64,7 +64,13 @@ fn database_name(dir: &std::path::Path) -> String {
         .trim_start_matches("hookline-test-");
     let clean: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("hookline_t_{clean}").chars().take(63).collect()
 }

@@ -152,11 +152,12 @@ impl AppStore for PgStore {
 
     async fn delete_event_type(&self, name: &str) -> Result<bool> {
         // Svix archives rather than deletes, so messages keep a valid type.
-        let r = sqlx::query("UPDATE event_type SET archived = TRUE, updated_at = $1 WHERE name = $2")
-            .bind(crate::now_millis())
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        let r =
+            sqlx::query("UPDATE event_type SET archived = TRUE, updated_at = $1 WHERE name = $2")
+                .bind(crate::now_millis())
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
         Ok(r.rows_affected() > 0)
     }
 }

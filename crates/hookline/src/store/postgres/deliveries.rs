@@ -181,10 +181,8 @@ impl DeliveryStore for PgStore {
     }
 
     async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
-        let (msgs, endpoints): (Vec<&str>, Vec<&str>) = claims
-            .iter()
-            .map(|(m, e)| (m.as_str(), e.as_str()))
-            .unzip();
+        let (msgs, endpoints): (Vec<&str>, Vec<&str>) =
+            claims.iter().map(|(m, e)| (m.as_str(), e.as_str())).unzip();
         sqlx::query(
             "UPDATE delivery d SET status = 1, next_attempt_at = $1, lease_until = NULL, updated_at = $1 \
              FROM unnest($2::text[], $3::text[]) AS r(msg_id, endpoint_id) \
@@ -286,7 +284,9 @@ impl DeliveryStore for PgStore {
 }
 
 /// An endpoint deleted meanwhile has no gate to write: not an error.
-fn ignore_deleted_endpoint(r: std::result::Result<sqlx::postgres::PgQueryResult, sqlx::Error>) -> Result<()> {
+fn ignore_deleted_endpoint(
+    r: std::result::Result<sqlx::postgres::PgQueryResult, sqlx::Error>,
+) -> Result<()> {
     match r {
         Ok(_) => Ok(()),
         Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(()),

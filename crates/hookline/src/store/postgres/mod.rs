@@ -24,12 +24,17 @@ use anyhow::Context as _;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection as _, PgPool};
 
-use super::sql::{check_canary, KEY_CANARY};
-pub(super) use super::sql::{conflict, finish_page, from_json, from_json_opt, json_text, push_page};
+use super::sql::{KEY_CANARY, check_canary};
+pub(super) use super::sql::{
+    conflict, finish_page, from_json, from_json_opt, json_text, push_page,
+};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+)];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).
 const MIGRATION_LOCK: i64 = 0x686f_6f6b_6c69_6e65;
@@ -69,13 +74,10 @@ impl PgStore {
             .acquire_timeout(options.connect_timeout)
             .connect_with(connect)
             .await
-            .with_context(|| {
-                format!(
-                    "connecting to PostgreSQL at {}",
-                    redact_url(&options.url)
-                )
-            })?;
-        migrate(&pool).await.context("migrating the PostgreSQL schema")?;
+            .with_context(|| format!("connecting to PostgreSQL at {}", redact_url(&options.url)))?;
+        migrate(&pool)
+            .await
+            .context("migrating the PostgreSQL schema")?;
         check_key(&pool, &cipher).await?;
         Ok(PgStore {
             pool,
@@ -98,7 +100,9 @@ impl PgStore {
                         Ok(()) => break l,
                         Err(e) => tracing::warn!(error = %e, "LISTEN failed; polling meanwhile"),
                     },
-                    Err(e) => tracing::warn!(error = %e, "LISTEN connection failed; polling meanwhile"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN connection failed; polling meanwhile")
+                    }
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             };
@@ -184,10 +188,12 @@ async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 /// Seals a known value on first start and opens it on every later one (see
 /// [`KEY_CANARY`]): every node must run with the same key.
 async fn check_key(pool: &PgPool, cipher: &Cipher) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING")
-        .bind(cipher.seal("meta/key_check", KEY_CANARY))
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(cipher.seal("meta/key_check", KEY_CANARY))
+    .execute(pool)
+    .await?;
     let (sealed,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM meta WHERE name = 'key_check'")
         .fetch_one(pool)
         .await?;

@@ -13,10 +13,12 @@ use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub(super) use super::sql::{conflict, finish_page, from_json, from_json_opt, json_text, push_page};
+pub(super) use super::sql::{
+    conflict, finish_page, from_json, from_json_opt, json_text, push_page,
+};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
