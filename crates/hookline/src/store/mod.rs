@@ -8,6 +8,8 @@ pub mod model;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 

@@ -127,6 +127,3 @@ async fn check_key(pool: &SqlitePool, cipher: &Cipher) -> anyhow::Result<()> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,20 +1,129 @@
+//! The store's behaviour, the same on both backends: each test runs on SQLite, and on
+//! PostgreSQL when `HOOKLINE_TEST_POSTGRES` names a server (`.ci/run` sets it), in a database
+//! of its own.
+
 use std::sync::Arc;
 
 use serde_json::Map;
 
-use super::SqliteStore;
+use super::postgres::{PgOptions, PgStore};
+use super::sqlite::SqliteStore;
 use crate::crypto::Cipher;
 use crate::store::*;
 
-async fn store() -> (SqliteStore, std::path::PathBuf) {
+/// A store under test, and where its bytes can be read raw.
+struct TestStore {
+    s: Arc<dyn Store>,
+    raw: Raw,
+}
+
+enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+fn cipher() -> Arc<Cipher> {
+    Arc::new(Cipher::new(&[1; 32]).expect("key"))
+}
+
+async fn sqlite() -> TestStore {
     let dir = std::env::temp_dir().join(format!("hookline-store-{}", crate::ids::new_id("t")));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("db.sqlite");
-    let s = SqliteStore::open(&path, Arc::new(Cipher::new(&[1; 32]).expect("key")))
-        .await
-        .expect("open");
-    (s, path)
+    let s = SqliteStore::open(&path, cipher()).await.expect("open");
+    TestStore {
+        s: Arc::new(s),
+        raw: Raw::Sqlite(path),
+    }
 }
+
+/// A fresh database on the server of `HOOKLINE_TEST_POSTGRES`, named after this process so
+/// that the test suite's sweep (and `.ci/run`) drop it once the process is gone.
+async fn postgres_url() -> Option<String> {
+    use sqlx::Connection as _;
+    let server = std::env::var("HOOKLINE_TEST_POSTGRES").ok()?;
+    let server = server.trim_end_matches('/');
+    let name = format!(
+        "hookline_t_{}_{}",
+        std::process::id(),
+        crate::ids::new_id("s").to_ascii_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("HOOKLINE_TEST_POSTGRES answers");
+    sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    Some(format!("{server}/{name}"))
+}
+
+async fn postgres() -> Option<TestStore> {
+    let url = postgres_url().await?;
+    let options = PgOptions {
+        url: url.clone(),
+        max_connections: 8,
+        connect_timeout: std::time::Duration::from_secs(10),
+    };
+    let s = PgStore::open(&options, cipher()).await.expect("open");
+    Some(TestStore {
+        s: Arc::new(s),
+        raw: Raw::Postgres(url),
+    })
+}
+
+impl TestStore {
+    /// Everything stored, as bytes: the SQLite file and its WAL, or a `pg_dump`.
+    async fn raw_bytes(&self) -> Vec<u8> {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                self.s.close().await;
+                let mut bytes = std::fs::read(path).expect("db file");
+                bytes.extend(std::fs::read(path.with_extension("sqlite-wal")).unwrap_or_default());
+                bytes
+            }
+            Raw::Postgres(url) => {
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--data-only", url])
+                    .output()
+                    .expect("pg_dump");
+                assert!(out.status.success());
+                out.stdout
+            }
+        }
+    }
+}
+
+/// Runs each test body on both backends (PostgreSQL only when configured).
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::sqlite().await).await;
+            })*
+        }
+        mod on_postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(t) = super::postgres().await {
+                    super::$name(t).await;
+                }
+            })*
+        }
+    };
+}
+
+on_both!(
+    pages_forward_and_back_in_both_orders,
+    uids_are_unique_and_addressable,
+    endpoint_secrets_and_headers_are_encrypted_at_rest,
+    a_message_and_its_deliveries_commit_together,
+    idempotency_keys_claim_once,
+    concurrent_messages_isolate_a_conflict_to_its_own,
+    matching_endpoints_follow_their_filters,
+    claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones,
+);
 
 fn app(id: &str, uid: Option<&str>) -> Application {
     Application {
@@ -64,9 +173,8 @@ fn page(limit: usize, cursor: Option<&str>, backwards: bool, order: Order) -> Pa
     }
 }
 
-#[tokio::test]
-async fn pages_forward_and_back_in_both_orders() {
-    let (s, _) = store().await;
+async fn pages_forward_and_back_in_both_orders(t: TestStore) {
+    let s = t.s.clone();
     for i in 0..5 {
         s.create_app(&app(&format!("app_{i}"), None))
             .await
@@ -117,9 +225,8 @@ async fn pages_forward_and_back_in_both_orders() {
     );
 }
 
-#[tokio::test]
-async fn uids_are_unique_and_addressable() {
-    let (s, _) = store().await;
+async fn uids_are_unique_and_addressable(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", Some("acme")))
         .await
         .expect("create");
@@ -134,9 +241,8 @@ async fn uids_are_unique_and_addressable() {
     assert!(s.app("nope").await.expect("get").is_none());
 }
 
-#[tokio::test]
-async fn endpoint_secrets_and_headers_are_encrypted_at_rest() {
-    let (s, path) = store().await;
+async fn endpoint_secrets_and_headers_are_encrypted_at_rest(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", None)).await.expect("app");
     s.create_endpoint(&endpoint("ep_1", "app_a"))
         .await
@@ -147,22 +253,18 @@ async fn endpoint_secrets_and_headers_are_encrypted_at_rest() {
         .expect("get")
         .expect("exists");
     assert_eq!(back, endpoint("ep_1", "app_a"));
-    s.close().await;
-    let raw = std::fs::read(&path).expect("db file");
-    let wal = std::fs::read(path.with_extension("sqlite-wal")).unwrap_or_default();
-    for bytes in [&raw, &wal] {
-        let text = String::from_utf8_lossy(bytes);
-        assert!(
-            !text.contains("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"),
-            "secret in the clear"
-        );
-        assert!(!text.contains("very-secret-header"), "header in the clear");
-    }
+    let bytes = t.raw_bytes().await;
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.len() > 100, "read what was stored");
+    assert!(
+        !text.contains("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"),
+        "secret in the clear"
+    );
+    assert!(!text.contains("very-secret-header"), "header in the clear");
 }
 
-#[tokio::test]
-async fn a_message_and_its_deliveries_commit_together() {
-    let (s, _) = store().await;
+async fn a_message_and_its_deliveries_commit_together(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", None)).await.expect("app");
     s.create_endpoint(&endpoint("ep_1", "app_a"))
         .await
@@ -263,9 +365,8 @@ async fn a_message_and_its_deliveries_commit_together() {
     );
 }
 
-#[tokio::test]
-async fn idempotency_keys_claim_once() {
-    let (s, _) = store().await;
+async fn idempotency_keys_claim_once(t: TestStore) {
+    let s = t.s.clone();
     assert_eq!(s.claim_idempotency_key("k", 1).await.expect("claim"), None);
     assert_eq!(
         s.claim_idempotency_key("k", 2).await.expect("claim"),
@@ -285,11 +386,9 @@ async fn idempotency_keys_claim_once() {
     assert_eq!(s.claim_idempotency_key("k", 4).await.expect("claim"), None);
 }
 
-#[tokio::test]
-async fn group_commit_isolates_a_conflict_to_its_own_message() {
-    let (s, _) = store().await;
+async fn concurrent_messages_isolate_a_conflict_to_its_own(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", None)).await.expect("app");
-    let s = std::sync::Arc::new(s);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..40 {
         let s = s.clone();
@@ -332,9 +431,8 @@ async fn group_commit_isolates_a_conflict_to_its_own_message() {
     );
 }
 
-#[tokio::test]
-async fn matching_endpoints_follow_their_filters() {
-    let (s, _) = store().await;
+async fn matching_endpoints_follow_their_filters(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", None)).await.expect("app");
     s.create_app(&app("app_b", None)).await.expect("app");
     let list = |v: &[&str]| Some(v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
@@ -396,9 +494,8 @@ async fn matching_endpoints_follow_their_filters() {
     );
 }
 
-#[tokio::test]
-async fn claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones() {
-    let (s, _) = store().await;
+async fn claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones(t: TestStore) {
+    let s = t.s.clone();
     s.create_app(&app("app_a", None)).await.expect("app");
     for id in ["ep_1", "ep_2", "ep_3"] {
         s.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
@@ -448,4 +545,123 @@ async fn claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones() {
         .await
         .expect("claim");
     assert_eq!(later.len(), 30);
+}
+
+/// A message to every endpoint of `app_a`, created at `at`.
+async fn queue(s: &dyn Store, id: &str, at: Millis) {
+    let msg = Message {
+        id: id.into(),
+        app_id: "app_a".into(),
+        event_id: None,
+        event_type: "t".into(),
+        channels: None,
+        payload: Some("{}".into()),
+        payload_expires_at: i64::MAX,
+        created_at: at,
+    };
+    s.create_message(&msg, &Targets::Matching, at)
+        .await
+        .expect("create");
+}
+
+/// What only a shared store does: several nodes' claims never meet, and the breakers and
+/// throttles of one node are seen by the others.
+mod shared {
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_claims_from_several_nodes_never_overlap() {
+        let Some(t) = postgres().await else { return };
+        let s = t.s.clone();
+        s.create_app(&app("app_a", None)).await.expect("app");
+        for i in 0..8 {
+            s.create_endpoint(&endpoint(&format!("ep_{i}"), "app_a"))
+                .await
+                .expect("ep");
+        }
+        for i in 0..250 {
+            queue(s.as_ref(), &format!("msg_{i:03}"), i).await;
+        }
+        // Eight claimers at once, as eight nodes would, until the queue is empty.
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let s = s.clone();
+            tasks.spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let c = s
+                        .claim_due(1_000, 100_000, 37, 16, &[])
+                        .await
+                        .expect("claim");
+                    if c.is_empty() {
+                        return mine;
+                    }
+                    assert!(c.iter().all(|c| c.message.is_some()));
+                    mine.extend(c.into_iter().map(|c| (c.msg_id, c.endpoint_id)));
+                }
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            all.extend(r.expect("task"));
+        }
+        let distinct: std::collections::HashSet<_> = all.iter().cloned().collect();
+        assert_eq!(all.len(), 2_000, "every delivery claimed");
+        assert_eq!(distinct.len(), all.len(), "none claimed twice");
+    }
+
+    #[tokio::test]
+    async fn an_open_circuit_keeps_every_node_away_until_it_ends() {
+        let Some(t) = postgres().await else { return };
+        let s = t.s.clone();
+        s.create_app(&app("app_a", None)).await.expect("app");
+        for id in ["ep_1", "ep_2"] {
+            s.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
+        }
+        queue(s.as_ref(), "msg_1", 1).await;
+        s.open_circuit("ep_1", 500).await.expect("open");
+        s.open_circuit("ep_gone", 500)
+            .await
+            .expect("a deleted endpoint is no error");
+        let c = s.claim_due(100, 100_000, 10, 10, &[]).await.expect("claim");
+        assert_eq!(
+            c.iter().map(|c| c.endpoint_id.as_str()).collect::<Vec<_>>(),
+            ["ep_2"]
+        );
+        // Past the open period, the endpoint is claimed again; closing clears it at once.
+        let c = s.claim_due(600, 100_000, 10, 10, &[]).await.expect("claim");
+        assert_eq!(c.len(), 1);
+        s.open_circuit("ep_2", 10_000).await.expect("open");
+        s.close_circuit("ep_2").await.expect("close");
+        queue(s.as_ref(), "msg_2", 800).await;
+        let c = s.claim_due(900, 100_000, 10, 10, &[]).await.expect("claim");
+        assert_eq!(c.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn throttle_slots_are_shared_and_spaced() {
+        let Some(t) = postgres().await else { return };
+        let s = t.s.clone();
+        s.create_app(&app("app_a", None)).await.expect("app");
+        s.create_endpoint(&endpoint("ep_1", "app_a"))
+            .await
+            .expect("ep");
+        // Twenty slots taken at once, as from several nodes: all distinct, 100 ms apart.
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let s = s.clone();
+            tasks.spawn(async move { s.throttle_slot("ep_1", 100, 1_000).await });
+        }
+        let mut slots = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            slots.push(r.expect("task").expect("slot").expect("shared"));
+        }
+        slots.sort_unstable();
+        assert_eq!(slots, (0..20).map(|i| 1_000 + 100 * i).collect::<Vec<_>>());
+        // No credit builds up while idle.
+        assert_eq!(
+            s.throttle_slot("ep_1", 100, 50_000).await.expect("slot"),
+            Some(50_000)
+        );
+    }
 }
