@@ -154,3 +154,84 @@ async fn three_nodes_one_killed_lose_no_acknowledged_message() {
         let _ = child.wait();
     }
 }
+
+/// The database drops every connection of the server (as on a failover or a restart of
+/// PostgreSQL): the server stays up, answers again, and delivers what it accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_survives_its_database_connections_dropping() {
+    let dir = fresh_dir();
+    let mut c = config(&dir);
+    let Some(url) = c.database_url.expose().map(str::to_owned) else {
+        println!("connection-drop test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+        return;
+    };
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.role = hookline::config::Role::All;
+    let app = crate::common::spawn_with(c).await;
+    let rx = Receiver::start(&[]).await;
+    let app_id = app.create_app("drop", None).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": rx.url}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let database = url.rsplit('/').next().expect("name").to_owned();
+    let server = url.trim_end_matches(&format!("/{database}")).to_owned();
+    let mut admin =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+            .await
+            .expect("admin connection");
+    for round in 0..3 {
+        let killed: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&database)
+        .fetch_all(&mut admin)
+        .await
+        .expect("terminate");
+        assert!(!killed.is_empty(), "the server had connections open");
+        // At most a few requests fail while the pool finds its connections dead; then the
+        // server answers again, without a restart.
+        let mut accepted = false;
+        for _ in 0..50 {
+            let (s, _) = app
+                .post(
+                    &format!("/api/v1/app/{app_id}/msg"),
+                    json!({"eventType": "t", "payload": {"round": round}}),
+                )
+                .await;
+            if s == StatusCode::ACCEPTED {
+                accepted = true;
+                break;
+            }
+            assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(accepted, "the server answers again after round {round}");
+        rx.wait_for(round + 1).await;
+    }
+    app.stop().await;
+}
+
+/// A database that cannot be reached stops the start with a message that says so (and
+/// does not show the password).
+#[tokio::test]
+async fn an_unreachable_database_fails_the_start_clearly() {
+    // Port 9 (discard) on loopback: nothing listens there.
+    let mut c = config(&fresh_dir());
+    c.database_url = hookline::config::Secret::new(Some(
+        "postgres://postgres:hunter2@127.0.0.1:9/hookline".into(),
+    ));
+    c.database_connect_timeout = Duration::from_secs(2);
+    let err = hookline::server::Application::build(&c)
+        .await
+        .err()
+        .expect("refuses to start");
+    let text = format!("{err:#}");
+    assert!(text.contains("connecting to PostgreSQL at"), "{text}");
+    assert!(text.contains("127.0.0.1:9"), "{text}");
+    assert!(!text.contains("hunter2"), "the password is shown: {text}");
+}
