@@ -3,6 +3,10 @@
 //! rate, acceptance-to-receipt latency at a steady 1,000 messages/s, draining a backlog,
 //! and fan-out of messages to 100 endpoints.
 //!
+//! With `HOOKLINE_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432` the same phases run on
+//! PostgreSQL (a fresh database each, dropped at the end), followed by two nodes on one
+//! database: acceptance through both, and accepting and delivering on both at once.
+//!
 //! Run: `cargo run --release -p hookline --example loadtest -- [seconds] [clients]`
 //! Results and the machine go in BENCHMARKS.md.
 
@@ -15,9 +19,64 @@ use hookline::server::Application;
 
 const TOKEN: &str = "hk_loadtest-token-0123456789abcdef";
 
+/// Fresh PostgreSQL databases for the phases, when the harness runs on PostgreSQL.
+struct Postgres {
+    server: String,
+    created: std::sync::Mutex<Vec<String>>,
+}
+
+impl Postgres {
+    fn from_env() -> Option<Postgres> {
+        let server = std::env::var("HOOKLINE_BENCH_POSTGRES").ok()?;
+        Some(Postgres {
+            server: server.trim_end_matches('/').to_owned(),
+            created: std::sync::Mutex::default(),
+        })
+    }
+
+    async fn admin(&self) -> sqlx::PgConnection {
+        use sqlx::Connection as _;
+        sqlx::PgConnection::connect(&format!("{}/postgres", self.server))
+            .await
+            .expect("HOOKLINE_BENCH_POSTGRES answers")
+    }
+
+    async fn fresh(&self) -> String {
+        let name = format!(
+            "hookline_bench_{}",
+            hookline::ids::new_id("b").to_ascii_lowercase()
+        );
+        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut self.admin().await)
+            .await
+            .expect("create database");
+        self.created.lock().expect("lock").push(name.clone());
+        format!("{}/{name}", self.server)
+    }
+
+    async fn drop_all(&self) {
+        let names = std::mem::take(&mut *self.created.lock().expect("lock"));
+        let mut admin = self.admin().await;
+        for name in names {
+            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+        }
+    }
+}
+
+/// Where a phase stores: a fresh database when on PostgreSQL, else a fresh SQLite file.
+async fn fresh_store(pg: Option<&Postgres>) -> Option<String> {
+    match pg {
+        Some(pg) => Some(pg.fresh().await),
+        None => None,
+    }
+}
+
 async fn start(
     role: Role,
     dir: Option<std::path::PathBuf>,
+    database_url: Option<String>,
 ) -> (
     String,
     tokio::sync::oneshot::Sender<()>,
@@ -30,6 +89,9 @@ async fn start(
         admin_token: Secret::new(Some(TOKEN.into())),
         role,
         ssrf_allow: vec!["127.0.0.0/8".parse().expect("subnet")],
+        database_url: Secret::new(database_url),
+        database_max_connections: 32,
+        encryption_key: Secret::new(Some("42".repeat(32))),
         ..Config::default()
     };
     let app = Application::build(&config).await.expect("server");
@@ -190,9 +252,19 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let secs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
+    let pg = Postgres::from_env();
+    let pg = pg.as_ref();
+    println!(
+        "store: {}",
+        if pg.is_some() {
+            "PostgreSQL"
+        } else {
+            "embedded SQLite"
+        }
+    );
 
     // 1. Acceptance alone (API role, one endpoint so each message also queues a delivery).
-    let (base, stop, task) = start(Role::Api, None).await;
+    let (base, stop, task) = start(Role::Api, None, fresh_store(pg).await).await;
     setup(&base, "http://127.0.0.1:9/unused", 1).await;
     let n = load(&base, "load", secs, clients).await;
     println!(
@@ -205,7 +277,7 @@ async fn main() {
     // 2. Accepting and delivering at once, to a loopback receiver.
     let seen = Arc::new(Seen::default());
     let url = receiver(seen.clone()).await;
-    let (base, stop, task) = start(Role::All, None).await;
+    let (base, stop, task) = start(Role::All, None, fresh_store(pg).await).await;
     setup(&base, &url, 1).await;
     let started = Instant::now();
     let n = load(&base, "load", secs, clients).await;
@@ -226,7 +298,7 @@ async fn main() {
     // 3. Acceptance-to-receipt latency at a steady 1,000 messages/s.
     let seen = Arc::new(Seen::default());
     let url = receiver(seen.clone()).await;
-    let (base, stop, task) = start(Role::All, None).await;
+    let (base, stop, task) = start(Role::All, None, fresh_store(pg).await).await;
     setup(&base, &url, 1).await;
     let n = steady(&base, 1_000, secs).await;
     wait_for(&seen, n, Instant::now(), Duration::from_secs(30)).await;
@@ -253,7 +325,8 @@ async fn main() {
     let dir = std::env::temp_dir().join(hookline::ids::new_id("loadtest"));
     let seen = Arc::new(Seen::default());
     let url = receiver(seen.clone()).await;
-    let (base, stop, task) = start(Role::Api, Some(dir.clone())).await;
+    let db = fresh_store(pg).await;
+    let (base, stop, task) = start(Role::Api, Some(dir.clone()), db.clone()).await;
     setup(&base, &url, 1).await;
     let mut queued = 0;
     while queued < backlog {
@@ -262,7 +335,7 @@ async fn main() {
     let _ = stop.send(());
     let _ = task.await;
     let started = Instant::now();
-    let (_, stop, task) = start(Role::Worker, Some(dir)).await;
+    let (_, stop, task) = start(Role::Worker, Some(dir), db).await;
     let took = wait_for(&seen, queued, started, Duration::from_secs(600)).await;
     let got = seen.count.load(Ordering::Relaxed);
     println!(
@@ -276,7 +349,7 @@ async fn main() {
     // to all 100.
     let seen = Arc::new(Seen::default());
     let url = receiver(seen.clone()).await;
-    let (base, stop, task) = start(Role::All, None).await;
+    let (base, stop, task) = start(Role::All, None, fresh_store(pg).await).await;
     setup(&base, &url, 100).await;
     let c = reqwest::Client::new();
     let started = Instant::now();
@@ -306,4 +379,49 @@ async fn main() {
         "peak RSS of the whole process (server, clients and receiver): {:.0} MiB",
         peak_rss_mib()
     );
+
+    let Some(pg) = pg else { return };
+
+    // 6. Two nodes on one database (both in this process, on the same two cores as
+    // PostgreSQL): acceptance through both; then both accepting and delivering.
+    let db = pg.fresh().await;
+    let (a, stop_a, task_a) = start(Role::Api, None, Some(db.clone())).await;
+    let (b, stop_b, task_b) = start(Role::Api, None, Some(db)).await;
+    setup(&a, "http://127.0.0.1:9/unused", 1).await;
+    let (na, nb) = tokio::join!(
+        load(&a, "load", secs, clients / 2),
+        load(&b, "load", secs, clients / 2)
+    );
+    println!(
+        "two nodes, acceptance: {} messages in {secs} s with {clients} clients = {:.0} messages/s",
+        na + nb,
+        (na + nb) as f64 / secs as f64
+    );
+    for (stop, task) in [(stop_a, task_a), (stop_b, task_b)] {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    let seen = Arc::new(Seen::default());
+    let url = receiver(seen.clone()).await;
+    let db = pg.fresh().await;
+    let (a, stop_a, task_a) = start(Role::All, None, Some(db.clone())).await;
+    let (b, stop_b, task_b) = start(Role::All, None, Some(db)).await;
+    setup(&a, &url, 1).await;
+    let started = Instant::now();
+    let (na, nb) = tokio::join!(
+        load(&a, "load", secs, clients / 2),
+        load(&b, "load", secs, clients / 2)
+    );
+    let took = wait_for(&seen, na + nb, started, Duration::from_secs(secs * 20)).await;
+    let got = seen.count.load(Ordering::Relaxed);
+    println!(
+        "two nodes, end to end: {} accepted, {got} delivered in {took:.1} s = {:.0} deliveries/s",
+        na + nb,
+        got as f64 / took
+    );
+    for (stop, task) in [(stop_a, task_a), (stop_b, task_b)] {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    pg.drop_all().await;
 }

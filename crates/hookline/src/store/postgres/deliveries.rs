@@ -2,8 +2,6 @@
 //! without meeting (`FOR UPDATE SKIP LOCKED`), leases, attempts, and the per-endpoint
 //! state the nodes share (open circuits, throttle slots).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use sqlx::Row as _;
 
@@ -57,8 +55,10 @@ impl DeliveryStore for PgStore {
                SELECT msg_id, endpoint_id FROM ranked WHERE rn <= $4 ORDER BY at LIMIT $5 \
              ) \
              UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2 \
-             FROM picked p WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
-             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at",
+             FROM picked p LEFT JOIN message m ON m.id = p.msg_id \
+             WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
+             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, \
+               m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at",
         )
         .bind(lease_until)
         .bind(now)
@@ -70,40 +70,45 @@ impl DeliveryStore for PgStore {
         .await?;
         let mut rows: Vec<_> = rows.iter().collect();
         rows.sort_by_key(|r| r.get::<Option<i64>, _>("next_attempt_at"));
-        let mut claims: Vec<Claim> = rows
-            .into_iter()
-            .map(|r| Claim {
-                msg_id: r.get("msg_id"),
-                endpoint_id: r.get("endpoint_id"),
-                attempt_count: u32::try_from(r.get::<i64, _>("attempt_count")).unwrap_or(u32::MAX),
-                manual: r.get("manual"),
-                message: None,
+        rows.into_iter()
+            .map(|r| {
+                // The message was read in the same statement; gone if it was deleted.
+                let message = match r.get::<Option<String>, _>("id") {
+                    Some(_) => Some(message_row(r)?),
+                    None => None,
+                };
+                Ok(Claim {
+                    msg_id: r.get("msg_id"),
+                    endpoint_id: r.get("endpoint_id"),
+                    attempt_count: u32::try_from(r.get::<i64, _>("attempt_count"))
+                        .unwrap_or(u32::MAX),
+                    manual: r.get("manual"),
+                    message,
+                })
             })
-            .collect();
-        if claims.is_empty() {
-            return Ok(claims);
-        }
-        let ids: Vec<&str> = claims.iter().map(|c| c.msg_id.as_str()).collect();
-        let messages = sqlx::query("SELECT * FROM message WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut by_id = HashMap::with_capacity(messages.len());
-        for r in &messages {
-            let m = message_row(r)?;
-            by_id.insert(m.id.clone(), m);
-        }
-        for c in &mut claims {
-            c.message = by_id.get(&c.msg_id).cloned();
-        }
-        Ok(claims)
+            .collect()
     }
 
     async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<Option<Millis>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        // One statement (one round trip, one commit): the attempt, its delivery moved on,
+        // and the endpoint's run of failures: a success clears it, the first failure of a
+        // run starts it, later failures leave the row alone. The last SELECT sees the
+        // endpoint as it was before the statement, hence the CASE.
+        let success = a.status == DeliveryStatus::Success;
+        let failing_since = sqlx::query_scalar::<_, Option<i64>>(
+            "WITH a AS ( \
+               INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING 1 \
+             ), d AS ( \
+               UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
+               WHERE msg_id = $2 AND endpoint_id = $3 RETURNING 1 \
+             ), e AS ( \
+               UPDATE endpoint SET failing_since = CASE WHEN $14 THEN NULL ELSE $11 END \
+               WHERE id = $3 AND (CASE WHEN $14 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) \
+               RETURNING failing_since \
+             ) \
+             SELECT CASE WHEN $14 THEN NULL \
+                    ELSE COALESCE((SELECT failing_since FROM e), (SELECT failing_since FROM endpoint WHERE id = $3)) END",
         )
         .bind(&a.id)
         .bind(&a.msg_id)
@@ -116,44 +121,12 @@ impl DeliveryStore for PgStore {
         .bind(a.trigger_type)
         .bind(&a.failure_reason)
         .bind(a.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
-        sqlx::query(
-            "UPDATE delivery SET status = $1, next_attempt_at = $2, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $3 \
-             WHERE msg_id = $4 AND endpoint_id = $5",
-        )
         .bind(update.status as i64)
         .bind(update.next_attempt_at)
-        .bind(a.created_at)
-        .bind(&a.msg_id)
-        .bind(&a.endpoint_id)
-        .execute(&mut *tx)
-        .await?;
-        let failing_since = if a.status == DeliveryStatus::Success {
-            sqlx::query(
-                "UPDATE endpoint SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
-            )
-            .bind(&a.endpoint_id)
-            .execute(&mut *tx)
-            .await?;
-            None
-        } else {
-            // Only the first failure of a run writes: later ones leave the row untouched.
-            sqlx::query(
-                "UPDATE endpoint SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL",
-            )
-            .bind(a.created_at)
-            .bind(&a.endpoint_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query_scalar::<_, Option<i64>>("SELECT failing_since FROM endpoint WHERE id = $1")
-                .bind(&a.endpoint_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten()
-        };
-        tx.commit().await?;
+        .bind(success)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
         Ok(failing_since)
     }
 

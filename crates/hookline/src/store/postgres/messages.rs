@@ -85,71 +85,65 @@ fn push_delivery_status(q: &mut QueryBuilder<'_, Postgres>, f: &MessageFilter) {
 #[async_trait]
 impl MessageStore for PgStore {
     async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        )
-        .bind(&msg.id)
-        .bind(&msg.app_id)
-        .bind(&msg.event_id)
-        .bind(&msg.event_type)
-        .bind(msg.channels.as_ref().map(json_text))
-        .bind(&msg.payload)
-        .bind(msg.payload_expires_at)
-        .bind(msg.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                StoreError::Conflict("the application no longer exists".into())
+        // One statement, so one round trip and one commit: the message, its deliveries (by
+        // the routing rule of `Targets::Matching`, reading the endpoints as this statement
+        // sees them, or exactly the endpoints given that still exist), and a notification
+        // to idle workers, delivered at commit.
+        let route = match targets {
+            Targets::Matching => {
+                "SELECT m.id, e.id FROM m JOIN endpoint e ON e.app_id = m.app_id \
+                 WHERE NOT e.disabled \
+                   AND (e.event_types IS NULL OR e.event_types::jsonb ? m.event_type) \
+                   AND (e.channels IS NULL OR e.channels::jsonb ?| $10)"
             }
-            _ => StoreError::Database(e),
-        })?;
-        if inserted.rows_affected() == 0 {
+            Targets::Only(_) => "SELECT m.id, e.id FROM m JOIN endpoint e ON e.id = ANY($11)",
+        };
+        let sql = format!(
+            "WITH m AS ( \
+               INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING \
+               RETURNING id, app_id, event_type \
+             ), d AS ( \
+               INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
+               SELECT r.msg_id, r.endpoint_id, 1, $9, $9, $9 FROM ({route}) AS r(msg_id, endpoint_id) \
+               RETURNING 1 \
+             ), n AS ( \
+               SELECT pg_notify('{}', '') FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
+             ) \
+             SELECT (SELECT count(*) FROM m) AS inserted, (SELECT count(*) FROM d) AS queued, \
+                    (SELECT count(*) FROM n) AS notified",
+            super::DUE_CHANNEL
+        );
+        let only: &[String] = match targets {
+            Targets::Only(ids) => ids,
+            Targets::Matching => &[],
+        };
+        let row = sqlx::query(&sql)
+            .bind(&msg.id)
+            .bind(&msg.app_id)
+            .bind(&msg.event_id)
+            .bind(&msg.event_type)
+            .bind(msg.channels.as_ref().map(json_text))
+            .bind(&msg.payload)
+            .bind(msg.payload_expires_at)
+            .bind(msg.created_at)
+            .bind(now)
+            .bind(msg.channels.clone().unwrap_or_default())
+            .bind(only)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    StoreError::Conflict("the application no longer exists".into())
+                }
+                _ => StoreError::Database(e),
+            })?;
+        if row.get::<i64, _>("inserted") == 0 {
             return Err(StoreError::Conflict(
                 "a message with this eventId already exists".into(),
             ));
         }
-        let queued = match targets {
-            // The routing rule of `Targets::Matching`, in SQL so it reads the endpoints as
-            // this transaction sees them.
-            Targets::Matching => sqlx::query(
-                "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
-                 SELECT $1, e.id, 1, $2, $2, $2 FROM endpoint e \
-                 WHERE e.app_id = $3 AND NOT e.disabled \
-                   AND (e.event_types IS NULL OR e.event_types::jsonb ? $4) \
-                   AND (e.channels IS NULL OR e.channels::jsonb ?| $5)",
-            )
-            .bind(&msg.id)
-            .bind(now)
-            .bind(&msg.app_id)
-            .bind(&msg.event_type)
-            .bind(msg.channels.clone().unwrap_or_default())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            // An endpoint deleted since the caller chose it is skipped, not an error.
-            Targets::Only(ids) => sqlx::query(
-                "INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
-                 SELECT $1, e.id, 1, $2, $2, $2 FROM endpoint e WHERE e.id = ANY($3)",
-            )
-            .bind(&msg.id)
-            .bind(now)
-            .bind(ids)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-        };
-        if queued > 0 {
-            // Delivered to listeners at commit, not before.
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(super::DUE_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(usize::try_from(queued).unwrap_or(usize::MAX))
+        Ok(usize::try_from(row.get::<i64, _>("queued")).unwrap_or(usize::MAX))
     }
 
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>> {
