@@ -123,6 +123,7 @@ on_both!(
     concurrent_messages_isolate_a_conflict_to_its_own,
     matching_endpoints_follow_their_filters,
     claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones,
+    attempts_at_once_track_one_run_of_failures,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -562,6 +563,73 @@ async fn queue(s: &dyn Store, id: &str, at: Millis) {
     s.create_message(&msg, &Targets::Matching, at)
         .await
         .expect("create");
+}
+
+async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_endpoint(&endpoint("ep_1", "app_a"))
+        .await
+        .expect("ep");
+    for i in 0..40 {
+        queue(s.as_ref(), &format!("msg_{i:02}"), i).await;
+    }
+    let attempt = |i: i64, status: DeliveryStatus| Attempt {
+        id: format!("atmpt_{i:03}"),
+        msg_id: format!("msg_{i:02}"),
+        endpoint_id: "ep_1".into(),
+        url: "https://example.com/hook".into(),
+        status,
+        response_status_code: if status == DeliveryStatus::Success {
+            200
+        } else {
+            500
+        },
+        response: String::new(),
+        response_duration_ms: 1,
+        trigger_type: 0,
+        failure_reason: None,
+        created_at: 100 + i,
+    };
+    let update = DeliveryUpdate {
+        status: DeliveryStatus::Pending,
+        next_attempt_at: Some(10_000),
+    };
+    // Twenty failures recorded at once (group-committed together where the store does):
+    // one run of failures, begun by one of them, the same answer for all.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let s = s.clone();
+        let a = attempt(i, DeliveryStatus::Fail);
+        tasks.spawn(async move { s.finish_attempt(&a, update).await });
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(r) = tasks.join_next().await {
+        let since = r
+            .expect("task")
+            .expect("recorded")
+            .expect("a run is going on");
+        assert!((100..120).contains(&since), "{since}");
+        seen.insert(since);
+    }
+    assert_eq!(seen.len(), 1, "one run: {seen:?}");
+    // A success ends it; the next failure starts a new one.
+    let ok = attempt(20, DeliveryStatus::Success);
+    assert_eq!(s.finish_attempt(&ok, update).await.expect("ok"), None);
+    let again = attempt(21, DeliveryStatus::Fail);
+    assert_eq!(
+        s.finish_attempt(&again, update).await.expect("fail"),
+        Some(121)
+    );
+    let listed = s
+        .list_attempts(
+            AttemptScope::Endpoint("ep_1"),
+            &page(100, None, false, Order::Ascending),
+            &AttemptFilter::default(),
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 22, "every attempt recorded");
 }
 
 /// What only a shared store does: several nodes' claims never meet, and the breakers and

@@ -13,7 +13,7 @@ use crate::store::{
 };
 
 /// A foreign-key failure means the parent row is gone (deleted meanwhile): say which.
-fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
+pub(super) fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
             StoreError::Conflict(format!("the {parent} no longer exists"))
@@ -90,44 +90,18 @@ impl DeliveryStore for PgStore {
     }
 
     async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<Option<Millis>> {
-        // One statement (one round trip, one commit): the attempt, its delivery moved on,
-        // and the endpoint's run of failures: a success clears it, the first failure of a
-        // run starts it, later failures leave the row alone. The last SELECT sees the
-        // endpoint as it was before the statement, hence the CASE.
-        let success = a.status == DeliveryStatus::Success;
-        let failing_since = sqlx::query_scalar::<_, Option<i64>>(
-            "WITH a AS ( \
-               INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING 1 \
-             ), d AS ( \
-               UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
-               WHERE msg_id = $2 AND endpoint_id = $3 RETURNING 1 \
-             ), e AS ( \
-               UPDATE endpoint SET failing_since = CASE WHEN $14 THEN NULL ELSE $11 END \
-               WHERE id = $3 AND (CASE WHEN $14 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) \
-               RETURNING failing_since \
-             ) \
-             SELECT CASE WHEN $14 THEN NULL \
-                    ELSE COALESCE((SELECT failing_since FROM e), (SELECT failing_since FROM endpoint WHERE id = $3)) END",
-        )
-        .bind(&a.id)
-        .bind(&a.msg_id)
-        .bind(&a.endpoint_id)
-        .bind(&a.url)
-        .bind(a.status as i64)
-        .bind(a.response_status_code)
-        .bind(&a.response)
-        .bind(a.response_duration_ms)
-        .bind(a.trigger_type)
-        .bind(&a.failure_reason)
-        .bind(a.created_at)
-        .bind(update.status as i64)
-        .bind(update.next_attempt_at)
-        .bind(success)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
-        Ok(failing_since)
+        // Group-committed with the other attempts finishing now (`batch`).
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Batch("the attempt writer has stopped".into());
+        self.attempts
+            .send(super::batch::AttemptJob {
+                attempt: a.clone(),
+                update,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     async fn settle_delivery(
@@ -265,4 +239,50 @@ fn ignore_deleted_endpoint(
         Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Records one attempt in one statement (see `finish_attempt`).
+pub(super) async fn record_one(
+    pool: &sqlx::PgPool,
+    a: &Attempt,
+    update: DeliveryUpdate,
+) -> Result<Option<Millis>> {
+    // One statement (one round trip, one commit): the attempt, its delivery moved on,
+    // and the endpoint's run of failures: a success clears it, the first failure of a
+    // run starts it, later failures leave the row alone. The last SELECT sees the
+    // endpoint as it was before the statement, hence the CASE.
+    let success = a.status == DeliveryStatus::Success;
+    let failing_since = sqlx::query_scalar::<_, Option<i64>>(
+        "WITH a AS ( \
+           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING 1 \
+         ), d AS ( \
+           UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
+           WHERE msg_id = $2 AND endpoint_id = $3 RETURNING 1 \
+         ), e AS ( \
+           UPDATE endpoint SET failing_since = CASE WHEN $14 THEN NULL ELSE $11 END \
+           WHERE id = $3 AND (CASE WHEN $14 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) \
+           RETURNING failing_since \
+         ) \
+         SELECT CASE WHEN $14 THEN NULL \
+                ELSE COALESCE((SELECT failing_since FROM e), (SELECT failing_since FROM endpoint WHERE id = $3)) END",
+    )
+    .bind(&a.id)
+    .bind(&a.msg_id)
+    .bind(&a.endpoint_id)
+    .bind(&a.url)
+    .bind(a.status as i64)
+    .bind(a.response_status_code)
+    .bind(&a.response)
+    .bind(a.response_duration_ms)
+    .bind(a.trigger_type)
+    .bind(&a.failure_reason)
+    .bind(a.created_at)
+    .bind(update.status as i64)
+    .bind(update.next_attempt_at)
+    .bind(success)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
+    Ok(failing_since)
 }

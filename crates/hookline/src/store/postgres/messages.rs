@@ -85,65 +85,21 @@ fn push_delivery_status(q: &mut QueryBuilder<'_, Postgres>, f: &MessageFilter) {
 #[async_trait]
 impl MessageStore for PgStore {
     async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize> {
-        // One statement, so one round trip and one commit: the message, its deliveries (by
-        // the routing rule of `Targets::Matching`, reading the endpoints as this statement
-        // sees them, or exactly the endpoints given that still exist), and a notification
-        // to idle workers, delivered at commit.
-        let route = match targets {
-            Targets::Matching => {
-                "SELECT m.id, e.id FROM m JOIN endpoint e ON e.app_id = m.app_id \
-                 WHERE NOT e.disabled \
-                   AND (e.event_types IS NULL OR e.event_types::jsonb ? m.event_type) \
-                   AND (e.channels IS NULL OR e.channels::jsonb ?| $10)"
-            }
-            Targets::Only(_) => "SELECT m.id, e.id FROM m JOIN endpoint e ON e.id = ANY($11)",
-        };
-        let sql = format!(
-            "WITH m AS ( \
-               INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING \
-               RETURNING id, app_id, event_type \
-             ), d AS ( \
-               INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
-               SELECT r.msg_id, r.endpoint_id, 1, $9, $9, $9 FROM ({route}) AS r(msg_id, endpoint_id) \
-               RETURNING 1 \
-             ), n AS ( \
-               SELECT pg_notify('{}', '') FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
-             ) \
-             SELECT (SELECT count(*) FROM m) AS inserted, (SELECT count(*) FROM d) AS queued, \
-                    (SELECT count(*) FROM n) AS notified",
-            super::DUE_CHANNEL
-        );
-        let only: &[String] = match targets {
-            Targets::Only(ids) => ids,
-            Targets::Matching => &[],
-        };
-        let row = sqlx::query(&sql)
-            .bind(&msg.id)
-            .bind(&msg.app_id)
-            .bind(&msg.event_id)
-            .bind(&msg.event_type)
-            .bind(msg.channels.as_ref().map(json_text))
-            .bind(&msg.payload)
-            .bind(msg.payload_expires_at)
-            .bind(msg.created_at)
-            .bind(now)
-            .bind(msg.channels.clone().unwrap_or_default())
-            .bind(only)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                    StoreError::Conflict("the application no longer exists".into())
-                }
-                _ => StoreError::Database(e),
-            })?;
-        if row.get::<i64, _>("inserted") == 0 {
-            return Err(StoreError::Conflict(
-                "a message with this eventId already exists".into(),
-            ));
+        if *targets != Targets::Matching {
+            return insert_one(&self.pool, msg, targets, now).await;
         }
-        Ok(usize::try_from(row.get::<i64, _>("queued")).unwrap_or(usize::MAX))
+        // Messages routed by their endpoints' filters (the API's) are group-committed.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Batch("the message writer has stopped".into());
+        self.writer
+            .send(super::batch::Job {
+                msg: msg.clone(),
+                now,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>> {
@@ -315,4 +271,72 @@ impl MessageStore for PgStore {
             .await?;
         Ok(r.rows_affected() > 0)
     }
+}
+
+/// Writes one message and its deliveries in one statement (see `create_message`).
+pub(super) async fn insert_one(
+    pool: &sqlx::PgPool,
+    msg: &Message,
+    targets: &Targets,
+    now: Millis,
+) -> Result<usize> {
+    // One statement, so one round trip and one commit: the message, its deliveries (by
+    // the routing rule of `Targets::Matching`, reading the endpoints as this statement
+    // sees them, or exactly the endpoints given that still exist), and a notification
+    // to idle workers, delivered at commit.
+    let route = match targets {
+        Targets::Matching => {
+            "SELECT m.id, e.id FROM m JOIN endpoint e ON e.app_id = m.app_id \
+             WHERE NOT e.disabled \
+               AND (e.event_types IS NULL OR e.event_types::jsonb ? m.event_type) \
+               AND (e.channels IS NULL OR e.channels::jsonb ?| $10)"
+        }
+        Targets::Only(_) => "SELECT m.id, e.id FROM m JOIN endpoint e ON e.id = ANY($11)",
+    };
+    let sql = format!(
+        "WITH m AS ( \
+           INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING \
+           RETURNING id, app_id, event_type \
+         ), d AS ( \
+           INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
+           SELECT r.msg_id, r.endpoint_id, 1, $9, $9, $9 FROM ({route}) AS r(msg_id, endpoint_id) \
+           RETURNING 1 \
+         ), n AS ( \
+           SELECT pg_notify('{}', '') FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
+         ) \
+         SELECT (SELECT count(*) FROM m) AS inserted, (SELECT count(*) FROM d) AS queued, \
+                (SELECT count(*) FROM n) AS notified",
+        super::DUE_CHANNEL
+    );
+    let only: &[String] = match targets {
+        Targets::Only(ids) => ids,
+        Targets::Matching => &[],
+    };
+    let row = sqlx::query(&sql)
+        .bind(&msg.id)
+        .bind(&msg.app_id)
+        .bind(&msg.event_id)
+        .bind(&msg.event_type)
+        .bind(msg.channels.as_ref().map(json_text))
+        .bind(&msg.payload)
+        .bind(msg.payload_expires_at)
+        .bind(msg.created_at)
+        .bind(now)
+        .bind(msg.channels.clone().unwrap_or_default())
+        .bind(only)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                StoreError::Conflict("the application no longer exists".into())
+            }
+            _ => StoreError::Database(e),
+        })?;
+    if row.get::<i64, _>("inserted") == 0 {
+        return Err(StoreError::Conflict(
+            "a message with this eventId already exists".into(),
+        ));
+    }
+    Ok(usize::try_from(row.get::<i64, _>("queued")).unwrap_or(usize::MAX))
 }

@@ -1,7 +1,8 @@
 //! The PostgreSQL store: several stateless nodes on one database.
 //!
-//! Each write the API acknowledges is one transaction, committed (PostgreSQL groups
-//! concurrent commits into one WAL flush itself). Workers on any node claim due deliveries
+//! Each write the API acknowledges is committed before the answer. Accepted messages are
+//! group-committed (`batch`: all messages waiting at one moment in one statement), and so
+//! are recorded attempts; a claim is one statement. Workers on any node claim due deliveries
 //! with `FOR UPDATE SKIP LOCKED` under a lease, so a delivery is attempted by one node at
 //! a time and a dead node's claims pass to another when their lease runs out. A new
 //! message sends `NOTIFY hookline_due` in its transaction; every node `LISTEN`s and wakes
@@ -13,6 +14,7 @@
 
 mod apps;
 mod auth;
+mod batch;
 mod deliveries;
 mod endpoints;
 mod messages;
@@ -58,6 +60,9 @@ pub struct PgStore {
     /// See `EndpointStore::generation`: changes made through this node. Other nodes'
     /// changes reach this node's caches when their one-second lifetime ends.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    /// The group-commit writers for accepted messages and for attempts (`batch`).
+    writer: tokio::sync::mpsc::Sender<batch::Job>,
+    attempts: tokio::sync::mpsc::Sender<batch::AttemptJob>,
 }
 
 impl PgStore {
@@ -79,10 +84,14 @@ impl PgStore {
             .await
             .context("migrating the PostgreSQL schema")?;
         check_key(&pool, &cipher).await?;
+        let writer = batch::spawn(pool.clone());
+        let attempts = batch::spawn_attempts(pool.clone());
         Ok(PgStore {
             pool,
             cipher,
             generation: Arc::default(),
+            writer,
+            attempts,
         })
     }
 
