@@ -36,7 +36,7 @@ pub(super) fn spawn(pool: PgPool) -> mpsc::Sender<Job> {
     tokio::spawn(async move {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-            let batch: Vec<Job> = jobs.drain(..).collect();
+            let batch = std::mem::take(&mut jobs);
             if batch.len() == 1 {
                 // Alone: nothing to share, and the single statement reports conflicts
                 // precisely.
@@ -175,7 +175,7 @@ pub(super) fn spawn_attempts(pool: PgPool) -> mpsc::Sender<AttemptJob> {
     tokio::spawn(async move {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-            let batch: Vec<AttemptJob> = jobs.drain(..).collect();
+            let batch = std::mem::take(&mut jobs);
             let results = if batch.len() > 1 {
                 record_batch(&pool, &batch).await.ok()
             } else {
