@@ -395,11 +395,14 @@ impl Config {
                 self.database_max_connections
             );
         }
+        // A claim may wait for one attempt before its own starts: the lease must outlast
+        // both, or another node could take the claim over while it is still being sent.
+        // (Per-endpoint timeouts are cut to half the lease by the engine.)
         if self.delivery_lease < Duration::from_secs(5)
-            || self.delivery_lease <= self.delivery_timeout
+            || self.delivery_lease <= self.delivery_timeout * 2
         {
             bail!(
-                "delivery_lease_secs: must be at least 5 seconds and longer than the delivery timeout ({:?}), got {:?}",
+                "delivery_lease_secs: must be at least 5 seconds and more than twice the delivery timeout ({:?}), got {:?}",
                 self.delivery_timeout,
                 self.delivery_lease
             );

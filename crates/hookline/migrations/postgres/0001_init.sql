@@ -3,9 +3,9 @@
 -- Integers are BIGINT throughout so that both backends read the same Rust types. JSON
 -- columns hold JSON text, as in SQLite; the routing query casts them to jsonb.
 CREATE TABLE application (
-    id TEXT PRIMARY KEY,
-    uid TEXT UNIQUE,
-    name TEXT NOT NULL,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    uid TEXT COLLATE "C" UNIQUE,
+    name TEXT COLLATE "C" NOT NULL,
     metadata TEXT NOT NULL,
     throttle_rate BIGINT,
     created_at BIGINT NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE application (
 );
 
 CREATE TABLE event_type (
-    name TEXT PRIMARY KEY,
+    name TEXT COLLATE "C" PRIMARY KEY,
     description TEXT NOT NULL,
     archived BOOLEAN NOT NULL,
     deprecated BOOLEAN NOT NULL,
@@ -24,9 +24,9 @@ CREATE TABLE event_type (
 );
 
 CREATE TABLE endpoint (
-    id TEXT PRIMARY KEY,
-    app_id TEXT NOT NULL REFERENCES application(id) ON DELETE CASCADE,
-    uid TEXT,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    app_id TEXT COLLATE "C" NOT NULL REFERENCES application(id) ON DELETE CASCADE,
+    uid TEXT COLLATE "C",
     url TEXT NOT NULL,
     description TEXT NOT NULL,
     disabled BOOLEAN NOT NULL,
@@ -48,18 +48,19 @@ CREATE TABLE endpoint (
 CREATE INDEX endpoint_app ON endpoint(app_id, id);
 
 -- What nodes share about an endpoint's health and pace: when its circuit breaker lets
--- deliveries through again, and the next free slot of its throttle.
+-- deliveries through again (milliseconds), and the next free slot of its throttle
+-- (microseconds, so that rates above 1,000/s space exactly too).
 CREATE TABLE endpoint_gate (
-    endpoint_id TEXT PRIMARY KEY REFERENCES endpoint(id) ON DELETE CASCADE,
+    endpoint_id TEXT COLLATE "C" PRIMARY KEY REFERENCES endpoint(id) ON DELETE CASCADE,
     circuit_open_until BIGINT,
-    throttle_next_at BIGINT
+    throttle_next_us BIGINT
 );
 
 CREATE TABLE message (
-    id TEXT PRIMARY KEY,
-    app_id TEXT NOT NULL REFERENCES application(id) ON DELETE CASCADE,
-    event_id TEXT,
-    event_type TEXT NOT NULL,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    app_id TEXT COLLATE "C" NOT NULL REFERENCES application(id) ON DELETE CASCADE,
+    event_id TEXT COLLATE "C",
+    event_type TEXT COLLATE "C" NOT NULL,
     channels TEXT,
     payload TEXT,
     payload_expires_at BIGINT NOT NULL,
@@ -71,8 +72,8 @@ CREATE INDEX message_payload_expiry ON message(payload_expires_at) WHERE payload
 
 -- One row per (message, endpoint): the delivery engine's queue.
 CREATE TABLE delivery (
-    msg_id TEXT NOT NULL REFERENCES message(id) ON DELETE CASCADE,
-    endpoint_id TEXT NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
+    msg_id TEXT COLLATE "C" NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+    endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
     status BIGINT NOT NULL,
     next_attempt_at BIGINT,
     attempt_count BIGINT NOT NULL DEFAULT 0,
@@ -87,9 +88,9 @@ CREATE INDEX delivery_leased ON delivery(lease_until) WHERE status = 3;
 CREATE INDEX delivery_endpoint ON delivery(endpoint_id, msg_id);
 
 CREATE TABLE attempt (
-    id TEXT PRIMARY KEY,
-    msg_id TEXT NOT NULL REFERENCES message(id) ON DELETE CASCADE,
-    endpoint_id TEXT NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    msg_id TEXT COLLATE "C" NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+    endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES endpoint(id) ON DELETE CASCADE,
     url TEXT NOT NULL,
     status BIGINT NOT NULL,
     response_status_code BIGINT NOT NULL,
@@ -103,21 +104,21 @@ CREATE INDEX attempt_msg ON attempt(msg_id, id);
 CREATE INDEX attempt_endpoint ON attempt(endpoint_id, id);
 
 CREATE TABLE token (
-    id TEXT PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,
-    app_id TEXT REFERENCES application(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    hash TEXT COLLATE "C" NOT NULL UNIQUE,
+    app_id TEXT COLLATE "C" REFERENCES application(id) ON DELETE CASCADE,
     expires_at BIGINT,
     created_at BIGINT NOT NULL
 );
 
 CREATE TABLE idempotency (
-    key TEXT PRIMARY KEY,
+    key TEXT COLLATE "C" PRIMARY KEY,
     status BIGINT,                  -- NULL while the first request runs
     body BYTEA,
     created_at BIGINT NOT NULL
 );
 
 CREATE TABLE meta (
-    name TEXT PRIMARY KEY,
+    name TEXT COLLATE "C" PRIMARY KEY,
     value BYTEA NOT NULL
 );

@@ -50,6 +50,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
     let settle = |status: DeliveryStatus| DeliveryUpdate {
         status,
         next_attempt_at: None,
+        lease_until: claim.lease_until,
     };
     let Some(msg) = claim.message.clone() else {
         // Deleted since it was queued (the delivery row went with it).
@@ -83,6 +84,8 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
     };
     let body = payload.into_bytes();
     engine.throttle(&ep.id, ep.throttle_rate).await;
+    // Signed when it goes, after any throttle wait, so its timestamp is fresh.
+    let now = crate::now_millis();
     let sent = match headers(ep, &msg, &body, now) {
         Ok(h) => {
             engine
@@ -92,8 +95,11 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
                     &h,
                     body,
                     now,
-                    ep.timeout_secs
-                        .map(|s| std::time::Duration::from_secs(u64::from(s))),
+                    // Within half the lease, so another node cannot take the claim
+                    // over while this attempt still runs.
+                    ep.timeout_secs.map(|s| {
+                        std::time::Duration::from_secs(u64::from(s)).min(engine.config.lease / 2)
+                    }),
                 )
                 .await
         }
@@ -156,6 +162,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
             DeliveryUpdate {
                 status,
                 next_attempt_at,
+                lease_until: claim.lease_until,
             },
         )
         .await

@@ -189,18 +189,12 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> (String, Option
                 let room = cap.saturating_sub(buf.len());
                 buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 if buf.len() >= cap {
-                    return (
-                        String::from_utf8_lossy(&buf).into_owned(),
-                        Some("response body truncated".into()),
-                    );
+                    return (stored_text(&buf), Some("response body truncated".into()));
                 }
             }
-            Ok(None) => return (String::from_utf8_lossy(&buf).into_owned(), None),
+            Ok(None) => return (stored_text(&buf), None),
             Err(e) => {
-                return (
-                    String::from_utf8_lossy(&buf).into_owned(),
-                    Some(e.to_string()),
-                );
+                return (stored_text(&buf), Some(e.to_string()));
             }
         }
     }
@@ -242,4 +236,24 @@ fn describe(e: &reqwest::Error) -> (Outcome, String) {
         format!("request failed: {e}")
     };
     (Outcome::Transport, reason)
+}
+
+/// A response body as it is stored: invalid UTF-8 and NUL bytes (which PostgreSQL's text
+/// cannot hold) become U+FFFD, so an odd body can never stop its attempt being recorded.
+fn stored_text(buf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(buf);
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text.into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stored_bodies_hold_no_nul_and_only_utf8() {
+        assert_eq!(super::stored_text(b"ok"), "ok");
+        assert_eq!(super::stored_text(b"a\0b\xff"), "a\u{FFFD}b\u{FFFD}");
+    }
 }

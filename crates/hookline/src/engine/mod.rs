@@ -19,7 +19,8 @@
 //! shared store (PostgreSQL, several nodes) the throttle's slots are taken from one row per
 //! endpoint, so the rate holds across nodes exactly; a breaker counts failures on its own
 //! node, but when it opens it says so in the store and every node leaves the endpoint out
-//! of its claims until the open period ends (then each node may probe once on its own).
+//! of its claims until the open period ends (then the node whose breaker opened probes once;
+//! the others, whose breakers never opened, send as usual until their own count opens them).
 //!
 
 pub mod breaker;
@@ -28,7 +29,7 @@ pub mod http;
 pub mod retry;
 pub mod ssrf;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -96,7 +97,8 @@ pub struct Engine {
 /// What this worker holds: every claim (queued here or being attempted), per endpoint.
 #[derive(Default)]
 struct InFlight {
-    claims: HashSet<(String, String)>,
+    /// Every claim held, with its lease (to give it back under that lease).
+    claims: HashMap<(String, String), i64>,
     /// Attempts running, per endpoint.
     running: HashMap<String, usize>,
     /// Claims waiting here for a slot, per endpoint, oldest first.
@@ -119,12 +121,11 @@ impl InFlight {
     /// Takes a fresh claim in; false if it is already held here (its lease ran out while
     /// it waited, and it came back: it must not run twice).
     fn hold(&mut self, claim: Claim) -> bool {
-        if !self
-            .claims
-            .insert((claim.msg_id.clone(), claim.endpoint_id.clone()))
-        {
+        let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
+        if self.claims.contains_key(&key) {
             return false;
         }
+        self.claims.insert(key, claim.lease_until);
         self.queued
             .entry(claim.endpoint_id.clone())
             .or_default()
@@ -175,7 +176,7 @@ impl InFlight {
         cap: usize,
         mut free: usize,
         now: std::time::Instant,
-        give_back: &mut Vec<(String, String)>,
+        give_back: &mut Vec<(String, String, i64)>,
     ) -> Vec<Claim> {
         let mut out = Vec::new();
         let endpoints: Vec<String> = self.queued.keys().cloned().collect();
@@ -188,7 +189,7 @@ impl InFlight {
                 for c in queue.drain(..) {
                     let key = (c.msg_id, c.endpoint_id);
                     self.claims.remove(&key);
-                    give_back.push(key);
+                    give_back.push((key.0, key.1, c.lease_until));
                 }
                 continue;
             }
@@ -225,6 +226,14 @@ impl Drop for Slot {
         self.engine.lock_in_flight().slot_freed(&self.endpoint);
         self.engine.wake.notify_one();
     }
+}
+
+/// Microseconds since the Unix epoch (shared throttle slots; nodes' clocks are assumed
+/// to agree, as NTP keeps them, to well under a slot).
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// Endpoints as recently read, so a busy endpoint is not read (and its secret decrypted)
@@ -317,10 +326,10 @@ impl Engine {
             tasks.abort_all();
             while tasks.join_next().await.is_some() {}
         }
-        let unfinished: Vec<(String, String)> = {
+        let unfinished: Vec<(String, String, i64)> = {
             let mut held = self.lock_in_flight();
             held.queued.clear();
-            held.claims.drain().collect()
+            held.claims.drain().map(|((m, e), l)| (m, e, l)).collect()
         };
         if !unfinished.is_empty() {
             tracing::info!(
@@ -394,12 +403,16 @@ impl Engine {
     /// every node when the store can share one, else this process's own.
     pub(crate) async fn throttle(&self, endpoint: &str, rate: Option<u16>) {
         let Some(rate) = rate else { return };
-        let interval_ms = (1000 / i64::from(rate.max(1))).max(1);
-        let now = crate::now_millis();
-        match self.store.throttle_slot(endpoint, interval_ms, now).await {
+        let interval_us = (1_000_000 / i64::from(rate.max(1))).max(1);
+        let now_us = now_micros();
+        match self
+            .store
+            .throttle_slot(endpoint, interval_us, now_us)
+            .await
+        {
             Ok(Some(at)) => {
-                let wait = u64::try_from(at - now).unwrap_or(0);
-                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let wait = u64::try_from(at - now_us).unwrap_or(0);
+                tokio::time::sleep(Duration::from_micros(wait)).await;
                 return;
             }
             Ok(None) => {}

@@ -216,8 +216,9 @@ pub trait DeliveryStore: Send + Sync + 'static {
     /// instead of waiting for their leases; a shared store (several nodes) leaves them to
     /// expire. Returns how many were given back.
     async fn reclaim_after_restart(&self, now: Millis) -> Result<u64>;
-    /// Gives claimed deliveries back (graceful shutdown): pending again, due now.
-    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()>;
+    /// Gives claimed deliveries back (graceful shutdown): pending again, due now. Each is
+    /// `(msg_id, endpoint_id, lease_until)`; one no longer held under that lease is left alone.
+    async fn release_claims(&self, claims: &[(String, String, Millis)], now: Millis) -> Result<()>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
     /// For `/metrics`.
@@ -230,14 +231,15 @@ pub trait DeliveryStore: Send + Sync + 'static {
     /// The endpoint answered again: its circuit closes for every node.
     async fn close_circuit(&self, endpoint_id: &str) -> Result<()>;
     /// Takes the endpoint's next throttle slot, shared by every node: the slots are
-    /// `interval_ms` apart and the returned one is when this delivery may start. `None`
-    /// from a single-node store: the engine spaces deliveries itself.
+    /// `interval_us` microseconds apart and the returned one (microseconds since the epoch,
+    /// as `now_us`) is when this delivery may start. `None` from a single-node store: the
+    /// engine spaces deliveries itself.
     async fn throttle_slot(
         &self,
         endpoint_id: &str,
-        interval_ms: Millis,
-        now: Millis,
-    ) -> Result<Option<Millis>>;
+        interval_us: i64,
+        now_us: i64,
+    ) -> Result<Option<i64>>;
     /// Closes the store's connections (at shutdown).
     async fn close(&self);
 }

@@ -157,6 +157,9 @@ pub struct Claim {
     pub manual: bool,
     /// The message, read in the claim's transaction; `None` if it was deleted.
     pub message: Option<Message>,
+    /// The lease this claim holds the delivery under, until then. It also tells this claim
+    /// from a later one of the same delivery by another worker (after this lease ran out).
+    pub lease_until: Millis,
 }
 
 /// Where a delivery goes after an attempt.
@@ -164,6 +167,10 @@ pub struct Claim {
 pub struct DeliveryUpdate {
     pub status: DeliveryStatus,
     pub next_attempt_at: Option<Millis>,
+    /// The claim's lease (`Claim::lease_until`): the delivery moves on only if it is still
+    /// held under it, so a worker whose lease ran out cannot overwrite the worker that took
+    /// the delivery over. (Its attempt is recorded all the same: it happened.)
+    pub lease_until: Millis,
 }
 
 /// An API token, by the hash of its text.

@@ -51,10 +51,17 @@ async fn postgres_url() -> Option<String> {
     let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
         .await
         .expect("HOOKLINE_TEST_POSTGRES answers");
-    sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .expect("create database");
+    // A locale whose order is not byte order (`a` < `B`), where the server has ICU: the
+    // schema must not depend on the database's locale.
+    let icu = format!(
+        "CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+    );
+    if sqlx::raw_sql(&icu).execute(&mut conn).await.is_err() {
+        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+    }
     Some(format!("{server}/{name}"))
 }
 
@@ -117,6 +124,7 @@ macro_rules! on_both {
 on_both!(
     pages_forward_and_back_in_both_orders,
     uids_are_unique_and_addressable,
+    ids_sort_byte_by_byte_whatever_the_locale,
     endpoint_secrets_and_headers_are_encrypted_at_rest,
     a_message_and_its_deliveries_commit_together,
     idempotency_keys_claim_once,
@@ -124,6 +132,7 @@ on_both!(
     matching_endpoints_follow_their_filters,
     claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones,
     attempts_at_once_track_one_run_of_failures,
+    a_worker_whose_lease_ran_out_cannot_move_the_delivery_on,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -224,6 +233,30 @@ async fn pages_forward_and_back_in_both_orders(t: TestStore) {
             .expect("list")),
         ["app_4", "app_3"]
     );
+}
+
+async fn ids_sort_byte_by_byte_whatever_the_locale(t: TestStore) {
+    let s = t.s.clone();
+    // Ids sort by creation time only in byte order ("B" < "a"); so do cursors.
+    for id in ["app_a", "app_B", "app_1"] {
+        s.create_app(&app(id, None)).await.expect("create");
+    }
+    let ids: Vec<String> = s
+        .list_apps(&page(10, None, false, Order::Ascending))
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, ["app_1", "app_B", "app_a"]);
+    let after: Vec<String> = s
+        .list_apps(&page(10, Some("app_B"), false, Order::Ascending))
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(after, ["app_a"]);
 }
 
 async fn uids_are_unique_and_addressable(t: TestStore) {
@@ -594,6 +627,7 @@ async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
     let update = DeliveryUpdate {
         status: DeliveryStatus::Pending,
         next_attempt_at: Some(10_000),
+        lease_until: 0,
     };
     // Twenty failures recorded at once (group-committed together where the store does):
     // one run of failures, begun by one of them, the same answer for all.
@@ -630,6 +664,68 @@ async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
         .await
         .expect("list");
     assert_eq!(listed.len(), 22, "every attempt recorded");
+}
+
+async fn a_worker_whose_lease_ran_out_cannot_move_the_delivery_on(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_endpoint(&endpoint("ep_1", "app_a"))
+        .await
+        .expect("ep");
+    queue(s.as_ref(), "msg_1", 1).await;
+    // Worker A claims until 100; its lease runs out; worker B takes the delivery over.
+    let a = s.claim_due(10, 100, 10, 10, &[]).await.expect("claim");
+    let b = s.claim_due(200, 1_000, 10, 10, &[]).await.expect("claim");
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_eq!((a[0].lease_until, b[0].lease_until), (100, 1_000));
+    let attempt = |id: &str, at: Millis| Attempt {
+        id: id.into(),
+        msg_id: "msg_1".into(),
+        endpoint_id: "ep_1".into(),
+        url: "https://example.com/hook".into(),
+        status: DeliveryStatus::Fail,
+        response_status_code: 500,
+        response: String::new(),
+        response_duration_ms: 1,
+        trigger_type: 0,
+        failure_reason: None,
+        created_at: at,
+    };
+    // A's late attempt is recorded (it happened) but leaves B's claim alone; so does A's
+    // give-back at shutdown.
+    let late = DeliveryUpdate {
+        status: DeliveryStatus::Pending,
+        next_attempt_at: Some(5_000),
+        lease_until: a[0].lease_until,
+    };
+    s.finish_attempt(&attempt("atmpt_a", 300), late)
+        .await
+        .expect("recorded");
+    s.release_claims(&[("msg_1".into(), "ep_1".into(), a[0].lease_until)], 310)
+        .await
+        .expect("release");
+    let d = &s.deliveries_of_message("msg_1").await.expect("d")[0];
+    assert_eq!(d.status, DeliveryStatus::Sending, "still B's");
+    // B's attempt moves it on.
+    let done = DeliveryUpdate {
+        status: DeliveryStatus::Success,
+        next_attempt_at: None,
+        lease_until: b[0].lease_until,
+    };
+    s.finish_attempt(&attempt("atmpt_b", 400), done)
+        .await
+        .expect("recorded");
+    let d = &s.deliveries_of_message("msg_1").await.expect("d")[0];
+    assert_eq!(d.status, DeliveryStatus::Success);
+    let listed = s
+        .list_attempts(
+            AttemptScope::Message("msg_1"),
+            &page(10, None, false, Order::Ascending),
+            &AttemptFilter::default(),
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 2, "both attempts are in the log");
 }
 
 /// What only a shared store does: several nodes' claims never meet, and the breakers and

@@ -124,7 +124,7 @@ pub(crate) fn start_node(dir: &std::path::Path, database_url: Option<&str>) -> (
         .env("HOOKLINE_RETRY_SCHEDULE", "0.2,0.2,0.5,1,1,1,1,1,1")
         .env("HOOKLINE_LOG", "error")
         .env("HOOKLINE_DELIVERY_TIMEOUT", "4")
-        .env("HOOKLINE_DELIVERY_LEASE_SECS", "8")
+        .env("HOOKLINE_DELIVERY_LEASE_SECS", "10")
         .env("HOOKLINE_ENCRYPTION_KEY", "5a".repeat(32))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -41,7 +41,7 @@ pub(super) fn spawn(pool: PgPool) -> mpsc::Sender<Job> {
                 // Alone: nothing to share, and the single statement reports conflicts
                 // precisely.
                 for job in batch {
-                    let r = insert_one(&pool, &job.msg, &Targets::Matching, job.now).await;
+                    let r = insert_again(&pool, &job).await;
                     let _ = job.reply.send(r);
                 }
                 continue;
@@ -56,7 +56,7 @@ pub(super) fn spawn(pool: PgPool) -> mpsc::Sender<Job> {
                 Err(e) => {
                     tracing::debug!(error = %e, "a message batch failed; writing one by one");
                     for job in batch {
-                        let r = insert_one(&pool, &job.msg, &Targets::Matching, job.now).await;
+                        let r = insert_again(&pool, &job).await;
                         let _ = job.reply.send(r);
                     }
                 }
@@ -64,6 +64,27 @@ pub(super) fn spawn(pool: PgPool) -> mpsc::Sender<Job> {
         }
     });
     tx
+}
+
+/// Writes a message of a failed batch on its own. The batch may have failed after its
+/// commit (its answer lost with the connection): then the message is in already, and that
+/// is its answer, not a conflict.
+async fn insert_again(pool: &PgPool, job: &Job) -> Result<usize> {
+    match insert_one(pool, &job.msg, &Targets::Matching, job.now).await {
+        Err(StoreError::Conflict(what)) => {
+            let written: Option<i64> = sqlx::query_scalar(
+                "SELECT (SELECT count(*) FROM delivery WHERE msg_id = $1) FROM message WHERE id = $1",
+            )
+            .bind(&job.msg.id)
+            .fetch_optional(pool)
+            .await?;
+            match written {
+                Some(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+                None => Err(StoreError::Conflict(what)),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Writes `batch` in one statement; per job, how many deliveries it queued, or a conflict
@@ -261,8 +282,8 @@ async fn record_batch(pool: &PgPool, batch: &[AttemptJob]) -> Result<Vec<Option<
     let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
         "WITH input AS ( \
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[], \
-                                $8::int8[], $9::int8[], $10::text[], $11::int8[], $12::int8[], $13::int8[]) \
-             AS i(id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, d_status, d_next) \
+                                $8::int8[], $9::int8[], $10::text[], $11::int8[], $12::int8[], $13::int8[], $17::int8[]) \
+             AS i(id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, d_status, d_next, lease_until) \
          ), a AS ( \
            INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
            SELECT id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at FROM input \
@@ -271,6 +292,7 @@ async fn record_batch(pool: &PgPool, batch: &[AttemptJob]) -> Result<Vec<Option<
            UPDATE delivery SET status = i.d_status, next_attempt_at = i.d_next, attempt_count = delivery.attempt_count + 1, \
              lease_until = NULL, manual = FALSE, updated_at = i.created_at \
            FROM input i WHERE delivery.msg_id = i.msg_id AND delivery.endpoint_id = i.endpoint_id \
+             AND delivery.lease_until = i.lease_until \
            RETURNING 1 \
          ), h AS ( \
            SELECT * FROM unnest($14::text[], $15::text[], $16::int8[]) AS h(id, mode, since) \
@@ -312,6 +334,7 @@ async fn record_batch(pool: &PgPool, batch: &[AttemptJob]) -> Result<Vec<Option<
     .bind(&h_id)
     .bind(&h_mode)
     .bind(&h_since)
+    .bind(n(|j| j.update.lease_until))
     .fetch_all(pool)
     .await?;
     let since: std::collections::HashMap<String, Option<i64>> = rows.into_iter().collect();

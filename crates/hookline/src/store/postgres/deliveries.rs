@@ -57,7 +57,7 @@ impl DeliveryStore for PgStore {
              UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2 \
              FROM picked p LEFT JOIN message m ON m.id = p.msg_id \
              WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
-             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, \
+             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
                m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at",
         )
         .bind(lease_until)
@@ -84,6 +84,7 @@ impl DeliveryStore for PgStore {
                         .unwrap_or(u32::MAX),
                     manual: r.get("manual"),
                     message,
+                    lease_until: r.get("lease_until"),
                 })
             })
             .collect()
@@ -111,12 +112,13 @@ impl DeliveryStore for PgStore {
         update: DeliveryUpdate,
         now: Millis,
     ) -> Result<()> {
-        sqlx::query("UPDATE delivery SET status = $1, next_attempt_at = $2, lease_until = NULL, updated_at = $3 WHERE msg_id = $4 AND endpoint_id = $5")
+        sqlx::query("UPDATE delivery SET status = $1, next_attempt_at = $2, lease_until = NULL, updated_at = $3 WHERE msg_id = $4 AND endpoint_id = $5 AND lease_until = $6")
             .bind(update.status as i64)
             .bind(update.next_attempt_at)
             .bind(now)
             .bind(msg_id)
             .bind(endpoint_id)
+            .bind(update.lease_until)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -127,17 +129,19 @@ impl DeliveryStore for PgStore {
         Ok(0)
     }
 
-    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
-        let (msgs, endpoints): (Vec<&str>, Vec<&str>) =
-            claims.iter().map(|(m, e)| (m.as_str(), e.as_str())).unzip();
+    async fn release_claims(&self, claims: &[(String, String, Millis)], now: Millis) -> Result<()> {
+        let msgs: Vec<&str> = claims.iter().map(|c| c.0.as_str()).collect();
+        let endpoints: Vec<&str> = claims.iter().map(|c| c.1.as_str()).collect();
+        let leases: Vec<Millis> = claims.iter().map(|c| c.2).collect();
         sqlx::query(
             "UPDATE delivery d SET status = 1, next_attempt_at = $1, lease_until = NULL, updated_at = $1 \
-             FROM unnest($2::text[], $3::text[]) AS r(msg_id, endpoint_id) \
-             WHERE d.msg_id = r.msg_id AND d.endpoint_id = r.endpoint_id AND d.status = 3",
+             FROM unnest($2::text[], $3::text[], $4::int8[]) AS r(msg_id, endpoint_id, lease_until) \
+             WHERE d.msg_id = r.msg_id AND d.endpoint_id = r.endpoint_id AND d.status = 3 AND d.lease_until = r.lease_until",
         )
         .bind(now)
         .bind(&msgs)
         .bind(&endpoints)
+        .bind(&leases)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -203,24 +207,24 @@ impl DeliveryStore for PgStore {
     async fn throttle_slot(
         &self,
         endpoint_id: &str,
-        interval_ms: Millis,
-        now: Millis,
-    ) -> Result<Option<Millis>> {
+        interval_us: i64,
+        now_us: i64,
+    ) -> Result<Option<i64>> {
         // One row per endpoint holds its next free slot; taking a slot moves it on by one
         // interval, atomically, whichever node asks.
         let slot = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO endpoint_gate (endpoint_id, throttle_next_at) VALUES ($1, $2 + $3) \
-             ON CONFLICT (endpoint_id) DO UPDATE SET throttle_next_at = GREATEST(endpoint_gate.throttle_next_at, $2) + $3 \
-             RETURNING throttle_next_at - $3",
+            "INSERT INTO endpoint_gate (endpoint_id, throttle_next_us) VALUES ($1, $2 + $3) \
+             ON CONFLICT (endpoint_id) DO UPDATE SET throttle_next_us = GREATEST(endpoint_gate.throttle_next_us, $2) + $3 \
+             RETURNING throttle_next_us - $3",
         )
         .bind(endpoint_id)
-        .bind(now)
-        .bind(interval_ms)
+        .bind(now_us)
+        .bind(interval_us)
         .fetch_one(&self.pool)
         .await;
         match slot {
             Ok(at) => Ok(Some(at)),
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(Some(now)),
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(Some(now_us)),
             Err(e) => Err(e.into()),
         }
     }
@@ -258,7 +262,7 @@ pub(super) async fn record_one(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING 1 \
          ), d AS ( \
            UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
-           WHERE msg_id = $2 AND endpoint_id = $3 RETURNING 1 \
+           WHERE msg_id = $2 AND endpoint_id = $3 AND lease_until = $15 RETURNING 1 \
          ), e AS ( \
            UPDATE endpoint SET failing_since = CASE WHEN $14 THEN NULL ELSE $11 END \
            WHERE id = $3 AND (CASE WHEN $14 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) \
@@ -281,6 +285,7 @@ pub(super) async fn record_one(
     .bind(update.status as i64)
     .bind(update.next_attempt_at)
     .bind(success)
+    .bind(update.lease_until)
     .fetch_one(pool)
     .await
     .map_err(|e| foreign_key_or(e, "message or endpoint"))?;

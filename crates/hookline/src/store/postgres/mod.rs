@@ -5,8 +5,8 @@
 //! are recorded attempts; a claim is one statement. Workers on any node claim due deliveries
 //! with `FOR UPDATE SKIP LOCKED` under a lease, so a delivery is attempted by one node at
 //! a time and a dead node's claims pass to another when their lease runs out. A new
-//! message sends `NOTIFY hookline_due` in its transaction; every node `LISTEN`s and wakes
-//! its workers, and polls as well in case a notification is missed (a dropped listener
+//! message sends `NOTIFY hookline_due` in its transaction; every node running workers
+//! `LISTEN`s and wakes them, and polls as well in case a notification is missed (a dropped listener
 //! connection reconnects, but what was sent meanwhile is gone).
 //!
 //! Migrations are compiled in and applied at start under an advisory lock, so nodes that

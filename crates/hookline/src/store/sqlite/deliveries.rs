@@ -54,12 +54,13 @@ impl DeliveryStore for SqliteStore {
         update: DeliveryUpdate,
         now: Millis,
     ) -> Result<()> {
-        sqlx::query("UPDATE delivery SET status = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ?")
+        sqlx::query("UPDATE delivery SET status = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ? AND lease_until = ?")
             .bind(update.status as i64)
             .bind(update.next_attempt_at)
             .bind(now)
             .bind(msg_id)
             .bind(endpoint_id)
+            .bind(update.lease_until)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -73,14 +74,15 @@ impl DeliveryStore for SqliteStore {
         Ok(r.rows_affected())
     }
 
-    async fn release_claims(&self, claims: &[(String, String)], now: Millis) -> Result<()> {
+    async fn release_claims(&self, claims: &[(String, String, Millis)], now: Millis) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (msg_id, endpoint_id) in claims {
-            sqlx::query("UPDATE delivery SET status = 1, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ? AND status = 3")
+        for (msg_id, endpoint_id, lease_until) in claims {
+            sqlx::query("UPDATE delivery SET status = 1, next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE msg_id = ? AND endpoint_id = ? AND status = 3 AND lease_until = ?")
                 .bind(now)
                 .bind(now)
                 .bind(msg_id)
                 .bind(endpoint_id)
+                .bind(lease_until)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -136,9 +138,9 @@ impl DeliveryStore for SqliteStore {
     async fn throttle_slot(
         &self,
         _endpoint_id: &str,
-        _interval_ms: Millis,
-        _now: Millis,
-    ) -> Result<Option<Millis>> {
+        _interval_us: i64,
+        _now_us: i64,
+    ) -> Result<Option<i64>> {
         Ok(None)
     }
 

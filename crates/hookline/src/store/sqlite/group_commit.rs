@@ -246,7 +246,7 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
         ])?;
         conn.prepare_cached(
             "UPDATE delivery SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, lease_until = NULL, manual = 0, updated_at = ? \
-             WHERE msg_id = ? AND endpoint_id = ?",
+             WHERE msg_id = ? AND endpoint_id = ? AND lease_until = ?",
         )?
         .execute(params![
             update.status as i64,
@@ -254,6 +254,7 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
             a.created_at,
             a.msg_id,
             a.endpoint_id,
+            update.lease_until,
         ])?;
         if a.status == DeliveryStatus::Success {
             conn.prepare_cached(
@@ -305,7 +306,7 @@ fn claim(
                      LIMIT ?6) \
                  ) \
                ) WHERE rn <= ?4 ORDER BY at LIMIT ?5) \
-             RETURNING msg_id, endpoint_id, attempt_count, manual",
+             RETURNING msg_id, endpoint_id, attempt_count, manual, lease_until",
         )?;
         let rows = stmt
             .query_map(
@@ -324,6 +325,7 @@ fn claim(
                         attempt_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
                         manual: r.get(3)?,
                         message: None,
+                        lease_until: r.get(4)?,
                     })
                 },
             )?
