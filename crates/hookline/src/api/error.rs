@@ -72,6 +72,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Unstorable(what) => ApiError::BadRequest("invalid_value", what),
             other => ApiError::Internal(other.into()),
         }
     }

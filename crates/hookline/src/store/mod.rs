@@ -23,7 +23,10 @@ pub enum StoreError {
     Conflict(String),
     /// The database failed; logged once at the edge, answered with an opaque 500.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// A value the database cannot hold (PostgreSQL's text takes no NUL character).
+    #[error("{0}")]
+    Unstorable(String),
     /// A group commit failed as a whole (its transaction could not begin or commit).
     #[error("batched write failed: {0}")]
     Batch(String),
@@ -33,6 +36,20 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            // character_not_in_repertoire, untranslatable_character: a NUL in a text value.
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("22021" | "22P05")) => {
+                StoreError::Unstorable(
+                    "text fields cannot contain the NUL character (\\u0000)".into(),
+                )
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
 
 /// Which way a list runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,7 +39,7 @@ pub(super) fn conflict(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             StoreError::Conflict(what.to_owned())
         }
-        _ => StoreError::Database(e),
+        _ => e.into(),
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
         sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
             StoreError::Conflict(format!("the {parent} no longer exists"))
         }
-        _ => StoreError::Database(e),
+        _ => e.into(),
     }
 }
 

@@ -331,7 +331,7 @@ pub(super) async fn insert_one(
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                 StoreError::Conflict("the application no longer exists".into())
             }
-            _ => StoreError::Database(e),
+            _ => e.into(),
         })?;
     if row.get::<i64, _>("inserted") == 0 {
         return Err(StoreError::Conflict(
