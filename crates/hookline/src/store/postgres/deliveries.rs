@@ -33,30 +33,37 @@ impl DeliveryStore for PgStore {
         busy: &[String],
     ) -> Result<Vec<Claim>> {
         // Due rows and rows whose lease expired, each read in index order over a bounded
-        // prefix (so a claim costs the same whatever the backlog), skipping rows another
-        // node is claiming this instant, endpoints this node holds at their cap, and
-        // endpoints whose circuit is open on any node; then at most `per_endpoint` per
-        // endpoint, oldest first.
+        // prefix (so a claim costs the same whatever the backlog), leaving out endpoints
+        // this node holds at their cap and endpoints whose circuit is open on any node;
+        // then at most `per_endpoint` per endpoint, oldest first. Only the rows picked are
+        // locked (a row lock is a write), skipping any another node is claiming this
+        // instant, and each is checked again once locked: a row another node claimed
+        // since this statement's snapshot no longer qualifies and is left out.
         let rows = sqlx::query(
             "WITH due AS ( \
                SELECT msg_id, endpoint_id, next_attempt_at AS at FROM delivery \
                WHERE status = 1 AND next_attempt_at <= $2 AND endpoint_id <> ALL($3) \
                  AND NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = delivery.endpoint_id AND g.circuit_open_until > $2) \
-               ORDER BY next_attempt_at LIMIT $6 FOR UPDATE SKIP LOCKED \
+               ORDER BY next_attempt_at LIMIT $6 \
              ), expired AS ( \
                SELECT msg_id, endpoint_id, next_attempt_at AS at FROM delivery \
                WHERE status = 3 AND lease_until < $2 AND endpoint_id <> ALL($3) \
                  AND NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = delivery.endpoint_id AND g.circuit_open_until > $2) \
-               ORDER BY lease_until LIMIT $6 FOR UPDATE SKIP LOCKED \
+               ORDER BY lease_until LIMIT $6 \
              ), ranked AS ( \
                SELECT msg_id, endpoint_id, at, row_number() OVER (PARTITION BY endpoint_id ORDER BY at) AS rn \
                FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) c \
              ), picked AS ( \
                SELECT msg_id, endpoint_id FROM ranked WHERE rn <= $4 ORDER BY at LIMIT $5 \
+             ), locked AS ( \
+               SELECT d.msg_id, d.endpoint_id FROM delivery d \
+               JOIN picked p ON d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
+               WHERE (d.status = 1 AND d.next_attempt_at <= $2) OR (d.status = 3 AND d.lease_until < $2) \
+               FOR UPDATE OF d SKIP LOCKED \
              ) \
              UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2 \
-             FROM picked p LEFT JOIN message m ON m.id = p.msg_id \
-             WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
+             FROM locked l LEFT JOIN message m ON m.id = l.msg_id \
+             WHERE d.msg_id = l.msg_id AND d.endpoint_id = l.endpoint_id \
              RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
                m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at",
         )
