@@ -303,3 +303,142 @@ async fn an_idle_worker_on_another_node_is_woken_at_once() {
     worker.stop().await;
     api.stop().await;
 }
+
+/// A node's configuration on the shared database `url`: delivering to loopback, with the
+/// key every node shares.
+fn node_config(url: &str, role: hookline::config::Role) -> hookline::config::Config {
+    let mut c = config(&fresh_dir());
+    c.database_url = hookline::config::Secret::new(Some(url.to_owned()));
+    c.encryption_key = hookline::config::Secret::new(Some("7c".repeat(32)));
+    c.role = role;
+    c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
+    c.retry_schedule = vec![Duration::from_millis(200); 5];
+    c
+}
+
+/// An endpoint's `throttleRate` holds for all nodes together, not for each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_rate_holds_across_three_nodes() {
+    let Some(url) = config(&fresh_dir())
+        .database_url
+        .expose()
+        .map(str::to_owned)
+    else {
+        println!("throttle test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+        return;
+    };
+    // One delivery at a time per node for the endpoint, so that all three nodes share
+    // the work rather than the first to claim taking it all.
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        let mut c = node_config(&url, hookline::config::Role::All);
+        c.delivery_per_endpoint = 1;
+        nodes.push(crate::common::spawn_with(c).await);
+    }
+    let rx = Receiver::start(&[]).await;
+    let app_id = nodes[0].create_app("throttled", None).await;
+    let (s, _) = nodes[1]
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": rx.url, "throttleRate": 10}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // 30 messages through the three nodes: at 10/s for the endpoint they take about 3 s;
+    // a throttle per node would let 30/s through and take about one.
+    for i in 0..30 {
+        let (s, _) = nodes[i % 3]
+            .post(
+                &format!("/api/v1/app/{app_id}/msg"),
+                json!({"eventType": "t", "payload": {"i": i}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+    }
+    let got = rx.wait_for(30).await;
+    let mut at: Vec<Instant> = got.iter().map(|r| r.at).collect();
+    at.sort_unstable();
+    let span = at[29] - at[0];
+    let busiest = (0..at.len())
+        .map(|i| {
+            at[i..]
+                .iter()
+                .take_while(|t| **t - at[i] < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    println!(
+        "throttle test: 30 deliveries at 10/s through 3 nodes took {span:?}; at most {busiest} in any second"
+    );
+    assert!(span >= Duration::from_millis(2_600), "{span:?}");
+    assert!(busiest <= 12, "{busiest} deliveries within one second");
+    for n in nodes {
+        n.stop().await;
+    }
+}
+
+/// When one node's circuit breaker opens, another node does not send to the endpoint
+/// either until the open period ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_circuit_holds_for_a_node_that_saw_no_failure() {
+    let Some(url) = config(&fresh_dir())
+        .database_url
+        .expose()
+        .map(str::to_owned)
+    else {
+        println!("circuit test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+        return;
+    };
+    let mut first = node_config(&url, hookline::config::Role::All);
+    first.breaker_threshold = 3;
+    first.breaker_open = Duration::from_secs(60);
+    let first = crate::common::spawn_with(first).await;
+    let rx = Receiver::start(&[500; 100]).await;
+    let app_id = first.create_app("failing", None).await;
+    let (s, _) = first
+        .post(
+            &format!("/api/v1/app/{app_id}/endpoint"),
+            json!({"url": rx.url}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let path = format!("/api/v1/app/{app_id}/msg");
+    // The first node alone: three failures open its breaker.
+    for i in 0..3 {
+        assert_eq!(
+            first
+                .post(&path, json!({"eventType": "t", "payload": {"i": i}}))
+                .await
+                .0,
+            StatusCode::ACCEPTED
+        );
+        rx.wait_for(i + 1).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let opened_at = rx.received().len();
+    // A second node, whose own breaker has seen nothing, starts; more messages come, and
+    // the first three are due for their retries (200 ms).
+    let second = crate::common::spawn_with(node_config(&url, hookline::config::Role::Worker)).await;
+    for i in 3..13 {
+        assert_eq!(
+            first
+                .post(&path, json!({"eventType": "t", "payload": {"i": i}}))
+                .await
+                .0,
+            StatusCode::ACCEPTED
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = rx.received().len();
+    println!(
+        "circuit test: {opened_at} attempts opened the circuit; {} more in the 2 s after, with a second node",
+        later - opened_at
+    );
+    assert_eq!(
+        later, opened_at,
+        "a node sent to an endpoint whose circuit is open"
+    );
+    second.stop().await;
+    first.stop().await;
+}
