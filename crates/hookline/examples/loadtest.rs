@@ -319,6 +319,11 @@ async fn main() {
     let _ = stop.send(());
     let _ = task.await;
 
+    println!(
+        "peak RSS so far (after the latency phase): {:.0} MiB",
+        peak_rss_mib()
+    );
+
     // 4. Draining a backlog: accepted with no worker running, then delivered by a worker
     // started on the same data directory.
     let backlog = 50_000;
@@ -344,6 +349,11 @@ async fn main() {
     );
     let _ = stop.send(());
     let _ = task.await;
+
+    println!(
+        "peak RSS so far (after the backlog phase): {:.0} MiB",
+        peak_rss_mib()
+    );
 
     // 5. Fan-out: one message to 100 endpoints; then 1,000 messages/s for a second, each
     // to all 100.
