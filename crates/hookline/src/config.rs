@@ -106,6 +106,10 @@ pub struct Config {
     /// How long a claimed delivery is leased to this node: after a node dies, its claims
     /// go to another node once their lease runs out.
     pub delivery_lease: Duration,
+    /// `HOOKLINE_NODE_ID`: this node's name on a shared database, unique among the nodes
+    /// and the same across restarts (a StatefulSet pod name, a host name): a node that
+    /// restarts takes back at once the claims it made under it.
+    pub node_id: Option<String>,
 }
 
 impl Default for Config {
@@ -135,6 +139,7 @@ impl Default for Config {
             database_max_connections: 16,
             database_connect_timeout: Duration::from_secs(10),
             delivery_lease: Duration::from_secs(300),
+            node_id: None,
         }
     }
 }
@@ -277,6 +282,9 @@ impl Config {
                 anyhow::anyhow!("HOOKLINE_DELIVERY_LEASE_SECS: expected seconds, got {v:?}")
             })?;
             c.delivery_lease = durations("HOOKLINE_DELIVERY_LEASE_SECS", &[secs])?[0];
+        }
+        if let Some(v) = env("HOOKLINE_NODE_ID").filter(|v| !v.is_empty()) {
+            c.node_id = Some(v);
         }
         if let Some(v) = env("HOOKLINE_DATABASE_URL") {
             c.database_url = Secret::new(Some(v));

@@ -56,6 +56,7 @@ impl Application {
                     url: url.to_owned(),
                     max_connections: config.database_max_connections,
                     connect_timeout: config.database_connect_timeout,
+                    node_id: config.node_id.clone(),
                 };
                 let store = PgStore::open(&options, cipher).await?;
                 if config.role != Role::Api {

@@ -78,6 +78,7 @@ CREATE TABLE delivery (
     next_attempt_at BIGINT,
     attempt_count BIGINT NOT NULL DEFAULT 0,
     lease_until BIGINT,
+    claimed_by TEXT,                 -- the claiming node's HOOKLINE_NODE_ID, when it has one
     manual BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,

@@ -230,8 +230,9 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ) -> Result<()>;
     /// Called once when a worker starts. An embedded single-node store knows that every
     /// claim still held was left by a process that died, and gives them all back now
-    /// instead of waiting for their leases; a shared store (several nodes) leaves them to
-    /// expire. Returns how many were given back.
+    /// instead of waiting for their leases; a shared store (several nodes) gives back only
+    /// the claims made under this node's own name (`HOOKLINE_NODE_ID`), if it has one, and
+    /// leaves the rest to their leases. Returns how many were given back.
     async fn reclaim_after_restart(&self, now: Millis) -> Result<u64>;
     /// Gives claimed deliveries back (graceful shutdown): pending again, due now. Each is
     /// `(msg_id, endpoint_id, lease_until)`; one no longer held under that lease is left alone.

@@ -71,6 +71,7 @@ async fn postgres() -> Option<TestStore> {
         url: url.clone(),
         max_connections: 8,
         connect_timeout: std::time::Duration::from_secs(10),
+        node_id: None,
     };
     let s = PgStore::open(&options, cipher()).await.expect("open");
     Some(TestStore {
@@ -800,6 +801,50 @@ mod shared {
         queue(s.as_ref(), "msg_2", 800).await;
         let c = s.claim_due(900, 100_000, 10, 10, &[]).await.expect("claim");
         assert_eq!(c.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_restarted_node_takes_back_its_own_claims_and_no_others() {
+        let Some(url) = postgres_url().await else {
+            return;
+        };
+        let open = |node: &str| {
+            let options = PgOptions {
+                url: url.clone(),
+                max_connections: 4,
+                connect_timeout: std::time::Duration::from_secs(10),
+                node_id: Some(node.to_owned()),
+            };
+            async move { PgStore::open(&options, cipher()).await.expect("open") }
+        };
+        let a = open("node-a").await;
+        let b = open("node-b").await;
+        a.create_app(&app("app_a", None)).await.expect("app");
+        for id in ["ep_1", "ep_2"] {
+            a.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
+        }
+        for i in 0..5 {
+            queue(&a, &format!("msg_{i}"), i).await;
+        }
+        let by_a = a.claim_due(10, 100_000, 100, 1, &[]).await.expect("claim");
+        let by_b = b.claim_due(10, 100_000, 100, 1, &[]).await.expect("claim");
+        assert_eq!((by_a.len(), by_b.len()), (2, 2));
+        // Node A dies and starts again under its name: its two claims come back at once,
+        // node B's stay B's.
+        drop(a);
+        let a = open("node-a").await;
+        assert_eq!(a.reclaim_after_restart(20).await.expect("reclaim"), 2);
+        let again = a.claim_due(30, 100_000, 100, 5, &[]).await.expect("claim");
+        let mut got: Vec<_> = again.iter().map(|c| c.msg_id.clone()).collect();
+        got.sort();
+        // A's two back, and the six never claimed (ten deliveries, four claimed).
+        assert_eq!(again.len(), 8);
+        assert!(by_a.iter().all(|c| got.contains(&c.msg_id)));
+        assert!(by_b.iter().all(|c| {
+            !again
+                .iter()
+                .any(|d| d.msg_id == c.msg_id && d.endpoint_id == c.endpoint_id)
+        }));
     }
 
     #[tokio::test]

@@ -61,7 +61,7 @@ impl DeliveryStore for PgStore {
                WHERE (d.status = 1 AND d.next_attempt_at <= $2) OR (d.status = 3 AND d.lease_until < $2) \
                FOR UPDATE OF d SKIP LOCKED \
              ) \
-             UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2 \
+             UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2, claimed_by = $7 \
              FROM locked l LEFT JOIN message m ON m.id = l.msg_id \
              WHERE d.msg_id = l.msg_id AND d.endpoint_id = l.endpoint_id \
              RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
@@ -73,6 +73,7 @@ impl DeliveryStore for PgStore {
         .bind(i64::try_from(per_endpoint).unwrap_or(i64::MAX))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind(i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX))
+        .bind(&self.node_id)
         .fetch_all(&self.pool)
         .await?;
         let mut rows: Vec<_> = rows.iter().collect();
@@ -131,9 +132,21 @@ impl DeliveryStore for PgStore {
         Ok(())
     }
 
-    async fn reclaim_after_restart(&self, _now: Millis) -> Result<u64> {
-        // Claims in the database may be another live node's: they are left to their leases.
-        Ok(0)
+    async fn reclaim_after_restart(&self, now: Millis) -> Result<u64> {
+        // Claims in the database may be another live node's: they are left to their
+        // leases, but for those this node made under its own name before it restarted.
+        let Some(node) = &self.node_id else {
+            return Ok(0);
+        };
+        let r = sqlx::query(
+            "UPDATE delivery SET status = 1, next_attempt_at = $1, lease_until = NULL, claimed_by = NULL, updated_at = $1 \
+             WHERE status = 3 AND claimed_by = $2",
+        )
+        .bind(now)
+        .bind(node)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
     }
 
     async fn release_claims(&self, claims: &[(String, String, Millis)], now: Millis) -> Result<()> {

@@ -50,6 +50,9 @@ pub struct PgOptions {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout: Duration,
+    /// This node's name, unique among the nodes and the same across its restarts: its
+    /// claims carry it, so that after a crash it takes them back at once.
+    pub node_id: Option<String>,
 }
 
 /// The PostgreSQL store.
@@ -60,6 +63,8 @@ pub struct PgStore {
     /// See `EndpointStore::generation`: changes made through this node. Other nodes'
     /// changes reach this node's caches when their one-second lifetime ends.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    /// See `PgOptions::node_id`.
+    node_id: Option<String>,
     /// The group-commit writers for accepted messages and for attempts (`batch`).
     writer: tokio::sync::mpsc::Sender<batch::Job>,
     attempts: tokio::sync::mpsc::Sender<batch::AttemptJob>,
@@ -90,6 +95,7 @@ impl PgStore {
             pool,
             cipher,
             generation: Arc::default(),
+            node_id: options.node_id.clone(),
             writer,
             attempts,
         })
