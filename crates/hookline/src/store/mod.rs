@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod postgres;
+mod rows;
 mod sql;
 pub mod sqlite;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::Row as _;
 
 use super::PgStore;
-use super::messages::message_row;
+use crate::store::rows::message_row;
 use crate::store::{
     Attempt, Claim, DeliveryStatus, DeliveryStore, DeliveryUpdate, Endpoint, Millis, Result,
     StoreError,
@@ -172,7 +172,9 @@ impl DeliveryStore for PgStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(|r| self.endpoint_row(r)).transpose()
+        row.as_ref()
+            .map(|r| crate::store::rows::endpoint_row(r, &self.cipher))
+            .transpose()
     }
 
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges> {

@@ -1,59 +1,11 @@
 //! Endpoints. Secrets and custom headers are sealed with the endpoint id as context.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
 use sqlx::{QueryBuilder, Row as _};
 
-use super::{PgStore, conflict, finish_page, from_json, from_json_opt, json_text, push_page};
-use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result, StoreError};
-
-impl PgStore {
-    fn seal(&self, id: &str, what: &str, plain: &[u8]) -> Vec<u8> {
-        self.cipher.seal(&format!("{id}/{what}"), plain)
-    }
-
-    fn open_text(&self, id: &str, what: &str, sealed: &[u8]) -> Result<String> {
-        let plain = self
-            .cipher
-            .open(&format!("{id}/{what}"), sealed)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        String::from_utf8(plain).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    pub(super) fn endpoint_row(&self, r: &PgRow) -> Result<Endpoint> {
-        let id: String = r.get("id");
-        Ok(Endpoint {
-            app_id: r.get("app_id"),
-            uid: r.get("uid"),
-            url: r.get("url"),
-            description: r.get("description"),
-            disabled: r.get("disabled"),
-            event_types: from_json_opt(r.get("event_types"))?,
-            channels: from_json_opt(r.get("channels"))?,
-            metadata: from_json(r.get("metadata"))?,
-            throttle_rate: r
-                .get::<Option<i64>, _>("throttle_rate")
-                .and_then(|n| u16::try_from(n).ok()),
-            headers: from_json(&self.open_text(&id, "headers", r.get("headers"))?)?,
-            secret: self.open_text(&id, "secret", r.get("secret"))?,
-            previous_secrets: from_json(&self.open_text(
-                &id,
-                "previous_secrets",
-                r.get("previous_secrets"),
-            )?)?,
-            signature_scheme: r.get("signature_scheme"),
-            tolerance_hint: r
-                .get::<Option<i64>, _>("tolerance_hint")
-                .and_then(|n| u32::try_from(n).ok()),
-            timeout_secs: r
-                .get::<Option<i64>, _>("timeout_secs")
-                .and_then(|n| u32::try_from(n).ok()),
-            created_at: r.get("created_at"),
-            updated_at: r.get("updated_at"),
-            id,
-        })
-    }
-}
+use super::{PgStore, conflict, finish_page, json_text, push_page};
+use crate::store::rows::{endpoint_row, seal};
+use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result};
 
 #[async_trait]
 impl EndpointStore for PgStore {
@@ -72,9 +24,9 @@ impl EndpointStore for PgStore {
         .bind(ep.channels.as_ref().map(json_text))
         .bind(json_text(&ep.metadata))
         .bind(ep.throttle_rate.map(i64::from))
-        .bind(self.seal(&ep.id, "headers", json_text(&ep.headers).as_bytes()))
-        .bind(self.seal(&ep.id, "secret", ep.secret.as_bytes()))
-        .bind(self.seal(&ep.id, "previous_secrets", json_text(&ep.previous_secrets).as_bytes()))
+        .bind(seal(&self.cipher, &ep.id, "headers", json_text(&ep.headers).as_bytes()))
+        .bind(seal(&self.cipher, &ep.id, "secret", ep.secret.as_bytes()))
+        .bind(seal(&self.cipher, &ep.id, "previous_secrets", json_text(&ep.previous_secrets).as_bytes()))
         .bind(&ep.signature_scheme)
         .bind(ep.tolerance_hint.map(i64::from))
         .bind(ep.timeout_secs.map(i64::from))
@@ -92,7 +44,9 @@ impl EndpointStore for PgStore {
             .bind(id_or_uid)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(|r| self.endpoint_row(r)).transpose()
+        row.as_ref()
+            .map(|r| endpoint_row(r, &self.cipher))
+            .transpose()
     }
 
     async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>> {
@@ -103,7 +57,7 @@ impl EndpointStore for PgStore {
         Ok(finish_page(
             page,
             rows.iter()
-                .map(|r| self.endpoint_row(r))
+                .map(|r| endpoint_row(r, &self.cipher))
                 .collect::<Result<_>>()?,
         ))
     }
@@ -138,8 +92,9 @@ impl EndpointStore for PgStore {
         sqlx::query(
             "UPDATE endpoint SET secret = $1, previous_secrets = $2, updated_at = $3 WHERE id = $4",
         )
-        .bind(self.seal(&ep.id, "secret", ep.secret.as_bytes()))
-        .bind(self.seal(
+        .bind(seal(&self.cipher, &ep.id, "secret", ep.secret.as_bytes()))
+        .bind(seal(
+            &self.cipher,
             &ep.id,
             "previous_secrets",
             json_text(&ep.previous_secrets).as_bytes(),
@@ -154,7 +109,12 @@ impl EndpointStore for PgStore {
 
     async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()> {
         sqlx::query("UPDATE endpoint SET headers = $1, updated_at = $2 WHERE id = $3")
-            .bind(self.seal(&ep.id, "headers", json_text(&ep.headers).as_bytes()))
+            .bind(seal(
+                &self.cipher,
+                &ep.id,
+                "headers",
+                json_text(&ep.headers).as_bytes(),
+            ))
             .bind(ep.updated_at)
             .bind(&ep.id)
             .execute(&self.pool)

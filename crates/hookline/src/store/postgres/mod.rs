@@ -27,9 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection as _, PgPool};
 
 use super::sql::{KEY_CANARY, check_canary};
-pub(super) use super::sql::{
-    conflict, finish_page, from_json, from_json_opt, json_text, push_page,
-};
+pub(super) use super::sql::{conflict, finish_page, json_text, push_page};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.

@@ -1,38 +1,11 @@
 //! Applications and event types.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _};
+use sqlx::QueryBuilder;
 
-use super::{SqliteStore, conflict, finish_page, from_json, from_json_opt, json_text, push_page};
+use super::{SqliteStore, conflict, finish_page, json_text, push_page};
+use crate::store::rows::{app_row, event_type_row};
 use crate::store::{AppStore, Application, EventType, Page, Result};
-
-fn app_row(r: &SqliteRow) -> Result<Application> {
-    Ok(Application {
-        id: r.get("id"),
-        uid: r.get("uid"),
-        name: r.get("name"),
-        metadata: from_json(r.get("metadata"))?,
-        throttle_rate: r
-            .get::<Option<i64>, _>("throttle_rate")
-            .and_then(|n| u16::try_from(n).ok()),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-    })
-}
-
-fn event_type_row(r: &SqliteRow) -> Result<EventType> {
-    Ok(EventType {
-        name: r.get("name"),
-        description: r.get("description"),
-        archived: r.get("archived"),
-        deprecated: r.get("deprecated"),
-        feature_flag: r.get("feature_flag"),
-        schemas: from_json_opt(r.get("schemas"))?,
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-    })
-}
 
 #[async_trait]
 impl AppStore for SqliteStore {

@@ -95,7 +95,9 @@ impl DeliveryStore for SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(|r| self.endpoint_row(r)).transpose()
+        row.as_ref()
+            .map(|r| crate::store::rows::endpoint_row(r, &self.cipher))
+            .transpose()
     }
 
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges> {

@@ -1,58 +1,14 @@
 //! Messages, deliveries and attempts.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::{SqliteStore, finish_page, from_json_opt, push_page};
+use super::{SqliteStore, finish_page, push_page};
+use crate::store::rows::{attempt_row, delivery_row, message_row};
 use crate::store::{
-    Attempt, AttemptFilter, AttemptScope, Delivery, DeliveryStatus, Message, MessageFilter,
-    MessageStore, Millis, Page, Result, StoreError, Targets,
+    Attempt, AttemptFilter, AttemptScope, Delivery, Message, MessageFilter, MessageStore, Millis,
+    Page, Result, Targets,
 };
-
-pub(super) fn message_row(r: &SqliteRow) -> Result<Message> {
-    Ok(Message {
-        id: r.get("id"),
-        app_id: r.get("app_id"),
-        event_id: r.get("event_id"),
-        event_type: r.get("event_type"),
-        channels: from_json_opt(r.get("channels"))?,
-        payload: r.get("payload"),
-        payload_expires_at: r.get("payload_expires_at"),
-        created_at: r.get("created_at"),
-    })
-}
-
-fn status(n: i64) -> Result<DeliveryStatus> {
-    DeliveryStatus::from_i64(n).ok_or_else(|| StoreError::Corrupt(format!("delivery status {n}")))
-}
-
-fn delivery_row(r: &SqliteRow) -> Result<Delivery> {
-    Ok(Delivery {
-        msg_id: r.get("msg_id"),
-        endpoint_id: r.get("endpoint_id"),
-        status: status(r.get("status"))?,
-        next_attempt_at: r.get("next_attempt_at"),
-        created_at: r.get("d_created_at"),
-        updated_at: r.get("d_updated_at"),
-    })
-}
-
-fn attempt_row(r: &SqliteRow) -> Result<Attempt> {
-    Ok(Attempt {
-        id: r.get("id"),
-        msg_id: r.get("msg_id"),
-        endpoint_id: r.get("endpoint_id"),
-        url: r.get("url"),
-        status: status(r.get("status"))?,
-        response_status_code: r.get("response_status_code"),
-        response: r.get("response"),
-        response_duration_ms: r.get("response_duration_ms"),
-        trigger_type: r.get("trigger_type"),
-        failure_reason: r.get("failure_reason"),
-        created_at: r.get("created_at"),
-    })
-}
 
 /// ` AND …` for the message filters, on the `message` table aliased `m`.
 fn push_message_filter(q: &mut QueryBuilder<'_, Sqlite>, f: &MessageFilter) {

@@ -16,9 +16,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub(super) use super::sql::{
-    conflict, finish_page, from_json, from_json_opt, json_text, push_page,
-};
+pub(super) use super::sql::{conflict, finish_page, json_text, push_page};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
