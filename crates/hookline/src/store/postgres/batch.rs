@@ -210,7 +210,7 @@ pub(super) fn spawn_attempts(pool: PgPool) -> mpsc::Sender<AttemptJob> {
                 }
                 None => {
                     for job in batch {
-                        let r = record_one(&pool, &job.attempt, job.update).await;
+                        let r = record_again(&pool, &job.attempt, job.update).await;
                         let _ = job.reply.send(r);
                     }
                 }
@@ -218,6 +218,30 @@ pub(super) fn spawn_attempts(pool: PgPool) -> mpsc::Sender<AttemptJob> {
         }
     });
     tx
+}
+
+/// Records an attempt of a failed batch on its own. The batch may have failed after its
+/// commit (its answer lost with the connection): then the attempt is in already, and the
+/// answer is the endpoint's run of failures as it stands.
+async fn record_again(
+    pool: &PgPool,
+    a: &Attempt,
+    update: DeliveryUpdate,
+) -> Result<Option<Millis>> {
+    match record_one(pool, a, update).await {
+        Err(StoreError::Database(sqlx::Error::Database(d))) if d.is_unique_violation() => {
+            if a.status == DeliveryStatus::Success {
+                return Ok(None);
+            }
+            let since: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT failing_since FROM endpoint WHERE id = $1")
+                    .bind(&a.endpoint_id)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(since.flatten())
+        }
+        other => other,
+    }
 }
 
 /// What a batch does to one endpoint's run of failures, from its attempts in order.
