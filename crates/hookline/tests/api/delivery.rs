@@ -22,7 +22,8 @@ async fn app_with_retries(schedule: &[f64]) -> TestApp {
     spawn_with(c).await
 }
 
-async fn endpoint(app: &TestApp, app_id: &str, body: Value) -> (String, String) {
+/// Creates an endpoint (asserting 201); its id and its signing secret.
+pub(crate) async fn endpoint(app: &TestApp, app_id: &str, body: Value) -> (String, String) {
     let (s, ep) = app
         .post(&format!("/api/v1/app/{app_id}/endpoint"), body)
         .await;

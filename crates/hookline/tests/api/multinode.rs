@@ -183,13 +183,7 @@ async fn the_server_survives_its_database_connections_dropping() {
     let app = crate::common::spawn_with(c).await;
     let rx = Receiver::start(&[]).await;
     let app_id = app.create_app("drop", None).await;
-    let (s, _) = app
-        .post(
-            &format!("/api/v1/app/{app_id}/endpoint"),
-            json!({"url": rx.url}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    crate::delivery::endpoint(&app, &app_id, json!({"url": rx.url})).await;
 
     let database = url.rsplit('/').next().expect("name").to_owned();
     let server = url.trim_end_matches(&format!("/{database}")).to_owned();
@@ -269,13 +263,7 @@ async fn an_idle_worker_on_another_node_is_woken_at_once() {
     let worker = crate::common::spawn_with(worker).await;
     let rx = Receiver::start(&[]).await;
     let app_id = api.create_app("wake", None).await;
-    let (s, _) = api
-        .post(
-            &format!("/api/v1/app/{app_id}/endpoint"),
-            json!({"url": rx.url}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    crate::delivery::endpoint(&api, &app_id, json!({"url": rx.url})).await;
     let mut latencies = Vec::new();
     for i in 0..10 {
         // Each message goes out just after the worker went idle again.
@@ -337,13 +325,12 @@ async fn a_throttle_rate_holds_across_three_nodes() {
     }
     let rx = Receiver::start(&[]).await;
     let app_id = nodes[0].create_app("throttled", None).await;
-    let (s, _) = nodes[1]
-        .post(
-            &format!("/api/v1/app/{app_id}/endpoint"),
-            json!({"url": rx.url, "throttleRate": 10}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    crate::delivery::endpoint(
+        &nodes[1],
+        &app_id,
+        json!({"url": rx.url, "throttleRate": 10}),
+    )
+    .await;
     // 30 messages through the three nodes: at 10/s for the endpoint they take about 3 s;
     // a throttle per node would let 30/s through and take about one.
     for i in 0..30 {
@@ -396,13 +383,7 @@ async fn an_open_circuit_holds_for_a_node_that_saw_no_failure() {
     let first = crate::common::spawn_with(first).await;
     let rx = Receiver::start(&[500; 100]).await;
     let app_id = first.create_app("failing", None).await;
-    let (s, _) = first
-        .post(
-            &format!("/api/v1/app/{app_id}/endpoint"),
-            json!({"url": rx.url}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    crate::delivery::endpoint(&first, &app_id, json!({"url": rx.url})).await;
     let path = format!("/api/v1/app/{app_id}/msg");
     // The first node alone: three failures open its breaker.
     for i in 0..3 {
