@@ -30,7 +30,7 @@ struct Target {
     store: Arc<dyn Store>,
     app_id: String,
     endpoint_id: String,
-    wake: Arc<tokio::sync::Notify>,
+    wake: Arc<crate::engine::wake::Wake>,
 }
 
 impl Operational {
@@ -38,7 +38,7 @@ impl Operational {
     pub async fn setup(
         config: &Config,
         store: Arc<dyn Store>,
-        wake: Arc<tokio::sync::Notify>,
+        wake: Arc<crate::engine::wake::Wake>,
     ) -> anyhow::Result<Self> {
         let Some(url) = config.operational_webhook_url.clone() else {
             return Ok(Operational::default());
@@ -140,7 +140,7 @@ impl Operational {
             .create_message(&msg, &Targets::Only(vec![t.endpoint_id.clone()]), now)
             .await
         {
-            Ok(_) => t.wake.notify_one(),
+            Ok(_) => t.wake.anything(),
             Err(e) => tracing::error!(error = %e, event_type, "emitting an operational webhook"),
         }
     }

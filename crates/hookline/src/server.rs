@@ -49,7 +49,7 @@ impl Application {
             config.encryption_key.expose(),
             &config.data_dir,
         )?);
-        let wake = Arc::new(tokio::sync::Notify::new());
+        let wake = Arc::new(crate::engine::wake::Wake::default());
         let store: Arc<dyn Store> = match config.database_url.expose() {
             Some(url) => {
                 let options = PgOptions {

@@ -236,9 +236,8 @@ pub(super) async fn resend(
         .endpoint(&app.id, &ep_id)
         .await?
         .ok_or(ApiError::NotFound("endpoint"))?;
-    state
-        .store
-        .requeue_delivery(&msg.id, &ep.id, crate::now_millis())
-        .await?;
+    let now = crate::now_millis();
+    state.store.requeue_delivery(&msg.id, &ep.id, now).await?;
+    state.wake.queued(now);
     Ok(StatusCode::ACCEPTED)
 }

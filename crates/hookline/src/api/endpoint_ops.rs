@@ -185,6 +185,9 @@ pub(super) async fn recover(
         .recover_failed(&ep.id, since, until, now)
         .await?;
     tracing::info!(endpoint = %ep.id, requeued = n, "recover");
+    if n > 0 {
+        state.wake.queued(now);
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(RecoverOut {

@@ -55,7 +55,7 @@ pub(super) async fn store_message(
     let queued = state.store.create_message(&msg, &targets, now).await?;
     state.metrics.message_accepted();
     if queued > 0 {
-        state.wake.notify_one();
+        state.wake.queued(now);
     }
     Ok(msg)
 }

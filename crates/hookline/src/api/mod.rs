@@ -36,7 +36,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Wakes the delivery engine when there is new work, so a first attempt does not wait
     /// for a poll.
-    pub wake: Arc<tokio::sync::Notify>,
+    pub wake: Arc<crate::engine::wake::Wake>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub operational: crate::operational::Operational,
     /// Tokens and applications as recently read (see [`crate::cache`]): every request

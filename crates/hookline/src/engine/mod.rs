@@ -28,8 +28,9 @@ mod deliver;
 pub mod http;
 pub mod retry;
 pub mod ssrf;
+pub mod wake;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ use tokio::task::JoinSet;
 use crate::cache::Cache;
 use crate::store::{Claim, Endpoint, Store};
 use retry::RetryPolicy;
+use wake::{Look, Wake};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -84,7 +86,11 @@ pub struct Engine {
     store: Arc<dyn Store>,
     sender: http::Sender,
     config: Arc<EngineConfig>,
-    wake: Arc<Notify>,
+    /// Announcements of new work (from the API, another node or the operational
+    /// webhooks).
+    wake: Arc<Wake>,
+    /// A slot freed: claims waiting here may start, and the endpoint may want a refill.
+    freed: Arc<Notify>,
     /// Claims held here, queued or running (to give back on shutdown), and per endpoint how
     /// many (to skip endpoints at their cap), with breakers and throttles. A std mutex: held
     /// for short updates, never across an await.
@@ -105,6 +111,9 @@ struct InFlight {
     queued: HashMap<String, VecDeque<Claim>>,
     breakers: HashMap<String, breaker::Breaker>,
     throttles: HashMap<String, breaker::Throttle>,
+    /// Endpoints whose last claim got all it asked for: more of their rows are likely
+    /// due, and they are refilled from their own rows (`refills`) as their holding drains.
+    saturated: HashSet<String>,
 }
 
 impl InFlight {
@@ -131,6 +140,62 @@ impl InFlight {
             .or_default()
             .push_back(claim);
         true
+    }
+
+    /// Notes from a claim's result which endpoints got all they could (`per_endpoint`):
+    /// they likely have more due.
+    fn note_claimed(&mut self, claims: &[Claim], per_endpoint: usize) {
+        let mut got: HashMap<&str, usize> = HashMap::new();
+        for c in claims {
+            *got.entry(c.endpoint_id.as_str()).or_default() += 1;
+        }
+        for (ep, n) in got {
+            if n >= per_endpoint {
+                self.saturated.insert(ep.to_owned());
+            }
+        }
+    }
+
+    /// Endpoints to refill from their own rows, and how many each: those likely to have
+    /// more due whose holding here fell to the cap or below, up to twice the cap (so the
+    /// next attempts are at hand as slots free), within `room` in all. An endpoint whose
+    /// refill comes back short has no more due and is no longer refilled.
+    fn refills(
+        &mut self,
+        cap: usize,
+        mut room: usize,
+        now: std::time::Instant,
+    ) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        let mut drop = Vec::new();
+        for ep in &self.saturated {
+            if room == 0 {
+                break;
+            }
+            if self.breakers.get(ep).is_some_and(|b| b.blocked(now)) {
+                drop.push(ep.clone());
+                continue;
+            }
+            let held = self.held_for(ep);
+            if held <= cap {
+                let n = (2 * cap - held).min(room);
+                room -= n;
+                out.push((ep.clone(), n));
+            }
+        }
+        for ep in drop {
+            self.saturated.remove(&ep);
+        }
+        out
+    }
+
+    /// After a refill: an endpoint that got fewer than asked has no more due now.
+    fn note_refilled(&mut self, wanted: &[(String, usize)], claims: &[Claim]) {
+        for (ep, n) in wanted {
+            if claims.iter().filter(|c| &c.endpoint_id == ep).count() < *n {
+                self.saturated.remove(ep);
+            }
+        }
     }
 
     /// The claim is settled (its attempt recorded, or nothing left to do).
@@ -224,7 +289,7 @@ pub(crate) struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.engine.lock_in_flight().slot_freed(&self.endpoint);
-        self.engine.wake.notify_one();
+        self.engine.freed.notify_one();
     }
 }
 
@@ -245,7 +310,7 @@ impl Engine {
         store: Arc<dyn Store>,
         sender: http::Sender,
         config: EngineConfig,
-        wake: Arc<Notify>,
+        wake: Arc<Wake>,
         metrics: Arc<crate::metrics::Metrics>,
         operational: crate::operational::Operational,
     ) -> Self {
@@ -254,6 +319,7 @@ impl Engine {
             sender,
             config: Arc::new(config),
             wake,
+            freed: Arc::default(),
             in_flight: Arc::default(),
             metrics,
             operational,
@@ -275,47 +341,51 @@ impl Engine {
         let cap = self.config.per_endpoint.max(1);
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = JoinSet::new();
-        let mut want_claim = true;
+        // Three ways to find work: a look at the whole queue (at start, when asked, and
+        // every poll interval, which finds retries come due and expired leases); a look at
+        // what was announced as new; and refills of the endpoints being drained, each from
+        // its own rows. Only the first reads past a backlog held back behind a busy endpoint,
+        // so a slot freeing up (which happens per attempt) never costs a read of the backlog.
+        let mut look = Look::Everything;
+        let mut next_poll = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
                 break;
             }
             while tasks.try_join_next().is_some() {}
+            if tokio::time::Instant::now() >= next_poll {
+                look = Look::Everything;
+            }
             // Claims are held here up to twice the concurrency, so that the next attempts
             // are ready when slots free up and claims come in batches, not one by one.
             let room = (2 * concurrency).saturating_sub(self.lock_in_flight().held());
-            let mut claimed = 0;
-            if want_claim && room > 0 {
-                let now = crate::now_millis();
-                let lease_until =
-                    now + i64::try_from(self.config.lease.as_millis()).unwrap_or(60_000);
-                let busy = self.lock_in_flight().busy(cap, std::time::Instant::now());
-                match self
-                    .store
-                    .claim_due(now, lease_until, room, cap, &busy)
-                    .await
-                {
-                    Ok(claims) => {
-                        claimed = claims.len();
-                        let mut held = self.lock_in_flight();
-                        for c in claims {
-                            held.hold(c);
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "claiming deliveries"),
+            let since = match look {
+                Look::Nothing => None,
+                Look::Since(t) => Some(t),
+                Look::Everything => {
+                    next_poll = tokio::time::Instant::now() + self.config.poll;
+                    Some(crate::store::Millis::MIN)
                 }
+            };
+            let mut full = false;
+            if let Some(since) = since
+                && room > 0
+            {
+                let claimed = self.claim(room, cap, since).await;
+                full = claimed == room;
             }
+            self.refill(cap).await;
             self.start(&permits, &mut tasks, cap).await;
-            // A full batch suggests more is due: claim again at once.
-            want_claim = claimed > 0 && claimed == room;
-            if !want_claim {
+            // A full batch suggests more is due: look again at once, as far back.
+            if !full {
                 tokio::select! {
                     () = self.wake.notified() => {}
-                    () = tokio::time::sleep(self.config.poll) => {}
+                    () = self.freed.notified() => {}
+                    () = tokio::time::sleep_until(next_poll) => {}
                     _ = tasks.join_next(), if !tasks.is_empty() => {}
                     _ = stop.changed() => {}
                 }
-                want_claim = true;
+                look = self.wake.take();
             }
         }
         let drained = tokio::time::timeout(self.config.shutdown_grace, async {
@@ -344,6 +414,63 @@ impl Engine {
                 tracing::error!(error = %e, "releasing claims; their leases will expire instead");
             }
         }
+    }
+
+    /// Claims due deliveries from `since` on, for endpoints not at their cap; returns how
+    /// many.
+    async fn claim(&self, room: usize, cap: usize, since: crate::store::Millis) -> usize {
+        let now = crate::now_millis();
+        let busy = self.lock_in_flight().busy(cap, std::time::Instant::now());
+        match self
+            .store
+            .claim_since(now, self.lease_until(now), room, cap, &busy, since)
+            .await
+        {
+            Ok(claims) => {
+                let n = claims.len();
+                let mut held = self.lock_in_flight();
+                held.note_claimed(&claims, cap);
+                for c in claims {
+                    held.hold(c);
+                }
+                n
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "claiming deliveries");
+                0
+            }
+        }
+    }
+
+    /// Refills the endpoints being drained whose holding here ran low.
+    async fn refill(&self, cap: usize) {
+        let wanted = {
+            let mut held = self.lock_in_flight();
+            let room = (2 * self.config.concurrency.max(1)).saturating_sub(held.held());
+            held.refills(cap, room, std::time::Instant::now())
+        };
+        if wanted.is_empty() {
+            return;
+        }
+        let now = crate::now_millis();
+        match self
+            .store
+            .claim_for(now, self.lease_until(now), &wanted)
+            .await
+        {
+            Ok(claims) => {
+                let mut held = self.lock_in_flight();
+                held.note_refilled(&wanted, &claims);
+                for c in claims {
+                    held.hold(c);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "refilling deliveries"),
+        }
+    }
+
+    fn lease_until(&self, now: crate::store::Millis) -> crate::store::Millis {
+        now + i64::try_from(self.config.lease.as_millis()).unwrap_or(60_000)
     }
 
     /// Starts what may start of the claims held here, as tasks under the global bound.

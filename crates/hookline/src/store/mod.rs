@@ -212,6 +212,31 @@ pub trait DeliveryStore: Send + Sync + 'static {
         limit: usize,
         per_endpoint: usize,
         busy: &[String],
+    ) -> Result<Vec<Claim>> {
+        self.claim_since(now, lease_until, limit, per_endpoint, busy, Millis::MIN)
+            .await
+    }
+    /// `claim_due` over the pending deliveries due from `since` on (expired leases
+    /// whatever their time): the engine's answer to "the API just queued work at `since`".
+    /// Reading from `since`, not from the oldest due row, a claim does not wade through a
+    /// backlog held back behind a busy endpoint to find the new work after it.
+    async fn claim_since(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+        per_endpoint: usize,
+        busy: &[String],
+        since: Millis,
+    ) -> Result<Vec<Claim>>;
+    /// Leases the due pending deliveries of the endpoints named, oldest first, at most the
+    /// number given with each: how the engine refills an endpoint it is draining, reading
+    /// only that endpoint's rows.
+    async fn claim_for(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        wanted: &[(String, usize)],
     ) -> Result<Vec<Claim>>;
     /// Records an attempt and moves its delivery on, in one transaction, and tracks the
     /// endpoint's run of failures: a success clears it, a failure starts it if needed.

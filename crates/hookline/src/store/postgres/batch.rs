@@ -114,7 +114,7 @@ async fn insert_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<Result<usize>>
                       ARRAY(SELECT jsonb_array_elements_text(m.channels::jsonb)))) \
                RETURNING msg_id \
              ), n AS ( \
-               SELECT pg_notify('hookline_due', '') FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
+               SELECT pg_notify('hookline_due', (SELECT min(queued_at) FROM input)::text) FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
              ) \
              SELECT m.id, (SELECT count(*) FROM d WHERE d.msg_id = m.id) + 0 * (SELECT count(*) FROM n) \
              FROM m",

@@ -22,27 +22,61 @@ pub(super) fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
     }
 }
 
+/// The end of a claim statement: leases the rows of its `locked` part, reading each one's
+/// message in the same statement. `$1` is the lease's end, `$2` now and `$NODE` stands
+/// for the parameter holding this node's id.
+const LEASE_LOCKED: &str = "UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2, claimed_by = $NODE \
+     FROM locked l LEFT JOIN message m ON m.id = l.msg_id \
+     WHERE d.msg_id = l.msg_id AND d.endpoint_id = l.endpoint_id \
+     RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
+       m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at";
+
+/// Claims from the rows a claim statement returned, oldest first.
+fn claims(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Claim>> {
+    let mut rows: Vec<_> = rows.iter().collect();
+    rows.sort_by_key(|r| r.get::<Option<i64>, _>("next_attempt_at"));
+    rows.into_iter()
+        .map(|r| {
+            // The message was read in the same statement; gone if it was deleted.
+            let message = match r.get::<Option<String>, _>("id") {
+                Some(_) => Some(message_row(r)?),
+                None => None,
+            };
+            Ok(Claim {
+                msg_id: r.get("msg_id"),
+                endpoint_id: r.get("endpoint_id"),
+                attempt_count: u32::try_from(r.get::<i64, _>("attempt_count")).unwrap_or(u32::MAX),
+                manual: r.get("manual"),
+                message,
+                lease_until: r.get("lease_until"),
+            })
+        })
+        .collect()
+}
+
 #[async_trait]
 impl DeliveryStore for PgStore {
-    async fn claim_due(
+    async fn claim_since(
         &self,
         now: Millis,
         lease_until: Millis,
         limit: usize,
         per_endpoint: usize,
         busy: &[String],
+        since: Millis,
     ) -> Result<Vec<Claim>> {
-        // Due rows and rows whose lease expired, each read in index order over a bounded
-        // prefix (so a claim costs the same whatever the backlog), leaving out endpoints
-        // this node holds at their cap and endpoints whose circuit is open on any node;
-        // then at most `per_endpoint` per endpoint, oldest first. Only the rows picked are
-        // locked (a row lock is a write), skipping any another node is claiming this
-        // instant, and each is checked again once locked: a row another node claimed
+        // Due rows (from `since` on) and rows whose lease expired, each read in index order
+        // over a bounded prefix (so a claim costs the same whatever the backlog), leaving
+        // out endpoints this node holds at their cap and endpoints whose circuit is open on
+        // any node; then at most `per_endpoint` per endpoint, oldest first. Only the rows
+        // picked are locked (a row lock is a write), skipping any another node is claiming
+        // this instant, and each is checked again once locked: a row another node claimed
         // since this statement's snapshot no longer qualifies and is left out.
-        let rows = sqlx::query(
-            "WITH due AS ( \
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "WITH due AS ( \
                SELECT msg_id, endpoint_id, next_attempt_at AS at FROM delivery \
-               WHERE status = 1 AND next_attempt_at <= $2 AND endpoint_id <> ALL($3) \
+               WHERE status = 1 AND next_attempt_at <= $2 AND next_attempt_at >= $8 AND endpoint_id <> ALL($3) \
                  AND NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = delivery.endpoint_id AND g.circuit_open_until > $2) \
                ORDER BY next_attempt_at LIMIT $6 \
              ), expired AS ( \
@@ -60,42 +94,64 @@ impl DeliveryStore for PgStore {
                JOIN picked p ON d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
                WHERE (d.status = 1 AND d.next_attempt_at <= $2) OR (d.status = 3 AND d.lease_until < $2) \
                FOR UPDATE OF d SKIP LOCKED \
-             ) \
-             UPDATE delivery d SET status = 3, lease_until = $1, updated_at = $2, claimed_by = $7 \
-             FROM locked l LEFT JOIN message m ON m.id = l.msg_id \
-             WHERE d.msg_id = l.msg_id AND d.endpoint_id = l.endpoint_id \
-             RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
-               m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at",
-        )
-        .bind(lease_until)
-        .bind(now)
-        .bind(busy)
-        .bind(i64::try_from(per_endpoint).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX))
-        .bind(&self.node_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut rows: Vec<_> = rows.iter().collect();
-        rows.sort_by_key(|r| r.get::<Option<i64>, _>("next_attempt_at"));
-        rows.into_iter()
-            .map(|r| {
-                // The message was read in the same statement; gone if it was deleted.
-                let message = match r.get::<Option<String>, _>("id") {
-                    Some(_) => Some(message_row(r)?),
-                    None => None,
-                };
-                Ok(Claim {
-                    msg_id: r.get("msg_id"),
-                    endpoint_id: r.get("endpoint_id"),
-                    attempt_count: u32::try_from(r.get::<i64, _>("attempt_count"))
-                        .unwrap_or(u32::MAX),
-                    manual: r.get("manual"),
-                    message,
-                    lease_until: r.get("lease_until"),
-                })
-            })
-            .collect()
+             ) {}",
+                LEASE_LOCKED.replace("$NODE", "$7")
+            )
+        });
+        let rows = sqlx::query(SQL.as_str())
+            .bind(lease_until)
+            .bind(now)
+            .bind(busy)
+            .bind(i64::try_from(per_endpoint).unwrap_or(i64::MAX))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX))
+            .bind(&self.node_id)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        claims(&rows)
+    }
+
+    async fn claim_for(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        wanted: &[(String, usize)],
+    ) -> Result<Vec<Claim>> {
+        // Each endpoint's earliest due rows from the partial index `delivery_due_endpoint`
+        // (never another endpoint's backlog), unless its circuit is open on some node;
+        // locked and checked again as in `claim_since`.
+        let (endpoints, counts): (Vec<&str>, Vec<i64>) = wanted
+            .iter()
+            .map(|(e, n)| (e.as_str(), i64::try_from(*n).unwrap_or(i64::MAX)))
+            .unzip();
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "WITH picked AS ( \
+               SELECT p.msg_id, p.endpoint_id FROM unnest($3::text[], $4::bigint[]) AS w(ep, n) \
+               CROSS JOIN LATERAL ( \
+                 SELECT msg_id, endpoint_id FROM delivery \
+                 WHERE endpoint_id = w.ep AND status = 1 AND next_attempt_at <= $2 \
+                 ORDER BY next_attempt_at LIMIT w.n) p \
+               WHERE NOT EXISTS (SELECT 1 FROM endpoint_gate g WHERE g.endpoint_id = w.ep AND g.circuit_open_until > $2) \
+             ), locked AS ( \
+               SELECT d.msg_id, d.endpoint_id FROM delivery d \
+               JOIN picked p ON d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id \
+               WHERE d.status = 1 AND d.next_attempt_at <= $2 \
+               FOR UPDATE OF d SKIP LOCKED \
+             ) {}",
+                LEASE_LOCKED.replace("$NODE", "$5")
+            )
+        });
+        let rows = sqlx::query(SQL.as_str())
+            .bind(lease_until)
+            .bind(now)
+            .bind(&endpoints)
+            .bind(&counts)
+            .bind(&self.node_id)
+            .fetch_all(&self.pool)
+            .await?;
+        claims(&rows)
     }
 
     async fn finish_attempt(&self, a: &Attempt, update: DeliveryUpdate) -> Result<Option<Millis>> {

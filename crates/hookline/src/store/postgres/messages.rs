@@ -259,7 +259,7 @@ pub(super) async fn insert_one(
            SELECT r.msg_id, r.endpoint_id, 1, $9, $9, $9 FROM ({route}) AS r(msg_id, endpoint_id) \
            RETURNING 1 \
          ), n AS ( \
-           SELECT pg_notify('{}', '') FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
+           SELECT pg_notify('{}', $9::text) FROM (SELECT 1 FROM d LIMIT 1) AS any_delivery \
          ) \
          SELECT (SELECT count(*) FROM m) AS inserted, (SELECT count(*) FROM d) AS queued, \
                 (SELECT count(*) FROM n) AS notified",

@@ -31,10 +31,16 @@ pub(super) use super::sql::{conflict, finish_page, json_text, push_page};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/postgres/0002_queue_endpoint_index.sql"),
+    ),
+];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).
 const MIGRATION_LOCK: i64 = 0x686f_6f6b_6c69_6e65;
@@ -101,7 +107,7 @@ impl PgStore {
 
     /// Listens for new work and wakes `wake` on each announcement, until the pool closes.
     /// The listener reconnects by itself when its connection drops.
-    pub fn listen(&self, wake: Arc<tokio::sync::Notify>) {
+    pub fn listen(&self, wake: Arc<crate::engine::wake::Wake>) {
         let pool = self.pool.clone();
         tokio::spawn(async move {
             let mut listener = loop {
@@ -121,10 +127,15 @@ impl PgStore {
             };
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(_)) => wake.notify_one(),
+                    // The payload is the due time the announcing statement wrote, on its
+                    // node's clock, so it compares with the rows whatever this clock says.
+                    Ok(Some(n)) => match n.payload().parse::<i64>() {
+                        Ok(at) => wake.queued(at),
+                        Err(_) => wake.anything(),
+                    },
                     // The connection dropped: the next call reconnects; work announced
-                    // meanwhile is found by polling.
-                    Ok(None) => wake.notify_one(),
+                    // meanwhile may be anywhere.
+                    Ok(None) => wake.anything(),
                     Err(e) => {
                         if pool.is_closed() {
                             return;

@@ -15,13 +15,14 @@ pub(super) fn out_of_kind() -> StoreError {
 
 #[async_trait]
 impl DeliveryStore for SqliteStore {
-    async fn claim_due(
+    async fn claim_since(
         &self,
         now: Millis,
         lease_until: Millis,
         limit: usize,
         per_endpoint: usize,
         busy: &[String],
+        since: Millis,
     ) -> Result<Vec<Claim>> {
         let work = Work::Claim {
             now,
@@ -29,6 +30,24 @@ impl DeliveryStore for SqliteStore {
             limit,
             per_endpoint,
             busy: busy.to_vec(),
+            since,
+        };
+        match self.group_write(work).await? {
+            Done::Claims(c) => Ok(c),
+            _ => Err(out_of_kind()),
+        }
+    }
+
+    async fn claim_for(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        wanted: &[(String, usize)],
+    ) -> Result<Vec<Claim>> {
+        let work = Work::ClaimFor {
+            now,
+            lease_until,
+            wanted: wanted.to_vec(),
         };
         match self.group_write(work).await? {
             Done::Claims(c) => Ok(c),

@@ -48,6 +48,13 @@ pub(super) enum Work {
         limit: usize,
         per_endpoint: usize,
         busy: Vec<String>,
+        since: Millis,
+    },
+    /// Lease due deliveries of the endpoints named (see `DeliveryStore::claim_for`).
+    ClaimFor {
+        now: Millis,
+        lease_until: Millis,
+        wanted: Vec<(String, usize)>,
     },
 }
 
@@ -138,7 +145,13 @@ fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, work: &Work) -> Result<Done>
             limit,
             per_endpoint,
             busy,
-        } => claim(&sp, *now, *lease_until, *limit, *per_endpoint, busy),
+            since,
+        } => claim(&sp, *now, *lease_until, *limit, *per_endpoint, busy, *since),
+        Work::ClaimFor {
+            now,
+            lease_until,
+            wanted,
+        } => claim_for(&sp, *now, *lease_until, wanted),
     };
     match written {
         Ok(done) => {
@@ -278,6 +291,7 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
         .map_err(|e| foreign_key_or(&e, "message or endpoint"))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn claim(
     conn: &Connection,
     now: Millis,
@@ -285,18 +299,20 @@ fn claim(
     limit: usize,
     per_endpoint: usize,
     busy: &[String],
+    since: Millis,
 ) -> Result<Done> {
     let run = || -> rusqlite::Result<Vec<Claim>> {
-        // Due rows, at most `per_endpoint` per endpoint (the earliest), oldest first. The
-        // window runs over a bounded prefix of the due rows, read in index order, so a
-        // claim costs the same with a backlog of millions as with a hundred.
+        // Due rows (from `since` on), at most `per_endpoint` per endpoint (the earliest),
+        // oldest first. The window runs over a bounded prefix of the due rows, read in index
+        // order, so a claim costs the same with a backlog of millions as with a hundred.
+        // Both parts read partial indexes that hold only pending or only claimed rows.
         let mut stmt = conn.prepare_cached(
             "UPDATE delivery SET status = 3, lease_until = ?1, updated_at = ?2 \
              WHERE rowid IN ( \
                SELECT rid FROM ( \
                  SELECT rid, at, ROW_NUMBER() OVER (PARTITION BY ep ORDER BY at) AS rn FROM ( \
                    SELECT * FROM (SELECT rowid AS rid, endpoint_id AS ep, next_attempt_at AS at FROM delivery \
-                     WHERE status = 1 AND next_attempt_at <= ?2 \
+                     WHERE status = 1 AND next_attempt_at <= ?2 AND next_attempt_at >= ?7 \
                        AND endpoint_id NOT IN (SELECT value FROM json_each(?3)) \
                      ORDER BY next_attempt_at LIMIT ?6) \
                    UNION ALL \
@@ -308,7 +324,7 @@ fn claim(
                ) WHERE rn <= ?4 ORDER BY at LIMIT ?5) \
              RETURNING msg_id, endpoint_id, attempt_count, manual, lease_until",
         )?;
-        let rows = stmt
+        let claims = stmt
             .query_map(
                 params![
                     lease_until,
@@ -317,43 +333,86 @@ fn claim(
                     i64::try_from(per_endpoint).unwrap_or(i64::MAX),
                     i64::try_from(limit).unwrap_or(i64::MAX),
                     i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX),
+                    since,
                 ],
-                |r| {
-                    Ok(Claim {
-                        msg_id: r.get(0)?,
-                        endpoint_id: r.get(1)?,
-                        attempt_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
-                        manual: r.get(3)?,
-                        message: None,
-                        lease_until: r.get(4)?,
-                    })
-                },
+                claim_row,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut claims = rows;
-        let mut load = conn.prepare_cached(
-            "SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at \
-             FROM message WHERE id = ?",
-        )?;
-        for c in &mut claims {
-            c.message = load
-                .query_row(params![c.msg_id], |r| {
-                    Ok(Message {
-                        id: r.get(0)?,
-                        app_id: r.get(1)?,
-                        event_id: r.get(2)?,
-                        event_type: r.get(3)?,
-                        channels: r
-                            .get::<_, Option<String>>(4)?
-                            .and_then(|t| serde_json::from_str(&t).ok()),
-                        payload: r.get(5)?,
-                        payload_expires_at: r.get(6)?,
-                        created_at: r.get(7)?,
-                    })
-                })
-                .optional()?;
-        }
-        Ok(claims)
+        with_messages(conn, claims)
     };
     run().map(Done::Claims).map_err(|e| batch_error(&e))
+}
+
+/// Each endpoint's earliest due pending rows, at most its count: reads only those
+/// endpoints' rows (the partial index `delivery_due_endpoint`).
+fn claim_for(
+    conn: &Connection,
+    now: Millis,
+    lease_until: Millis,
+    wanted: &[(String, usize)],
+) -> Result<Done> {
+    let run = || -> rusqlite::Result<Vec<Claim>> {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE delivery SET status = 3, lease_until = ?1, updated_at = ?2 \
+             WHERE rowid IN ( \
+               SELECT rowid FROM delivery WHERE endpoint_id = ?3 AND status = 1 AND next_attempt_at <= ?2 \
+               ORDER BY next_attempt_at LIMIT ?4) \
+             RETURNING msg_id, endpoint_id, attempt_count, manual, lease_until",
+        )?;
+        let mut claims = Vec::new();
+        for (endpoint, n) in wanted {
+            let rows = stmt.query_map(
+                params![
+                    lease_until,
+                    now,
+                    endpoint,
+                    i64::try_from(*n).unwrap_or(i64::MAX)
+                ],
+                claim_row,
+            )?;
+            for row in rows {
+                claims.push(row?);
+            }
+        }
+        with_messages(conn, claims)
+    };
+    run().map(Done::Claims).map_err(|e| batch_error(&e))
+}
+
+fn claim_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Claim> {
+    Ok(Claim {
+        msg_id: r.get(0)?,
+        endpoint_id: r.get(1)?,
+        attempt_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
+        manual: r.get(3)?,
+        message: None,
+        lease_until: r.get(4)?,
+    })
+}
+
+/// Reads each claim's message, in the claim's transaction (`None` if it was deleted).
+fn with_messages(conn: &Connection, mut claims: Vec<Claim>) -> rusqlite::Result<Vec<Claim>> {
+    let mut load = conn.prepare_cached(
+        "SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at \
+         FROM message WHERE id = ?",
+    )?;
+    for c in &mut claims {
+        c.message = load
+            .query_row(params![c.msg_id], |r| {
+                Ok(Message {
+                    id: r.get(0)?,
+                    app_id: r.get(1)?,
+                    event_id: r.get(2)?,
+                    event_type: r.get(3)?,
+                    channels: r
+                        .get::<_, Option<String>>(4)?
+                        .and_then(|t| serde_json::from_str(&t).ok()),
+                    payload: r.get(5)?,
+                    payload_expires_at: r.get(6)?,
+                    created_at: r.get(7)?,
+                })
+            })
+            .optional()?;
+    }
+    Ok(claims)
 }

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/sqlite/0004_endpoint_timeout.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/sqlite/0005_queue_indexes.sql"),
+    ),
 ];
 
 /// The SQLite store.

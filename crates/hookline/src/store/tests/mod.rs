@@ -134,6 +134,7 @@ on_both!(
     claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones,
     attempts_at_once_track_one_run_of_failures,
     a_worker_whose_lease_ran_out_cannot_move_the_delivery_on,
+    claims_since_skip_older_work_and_refills_read_one_endpoint,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -535,5 +536,6 @@ mod shared;
 use queue::{
     a_worker_whose_lease_ran_out_cannot_move_the_delivery_on,
     attempts_at_once_track_one_run_of_failures,
+    claims_since_skip_older_work_and_refills_read_one_endpoint,
     claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones, queue,
 };

@@ -201,3 +201,68 @@ pub(super) async fn a_worker_whose_lease_ran_out_cannot_move_the_delivery_on(t: 
         .expect("list");
     assert_eq!(listed.len(), 2, "both attempts are in the log");
 }
+
+pub(super) async fn claims_since_skip_older_work_and_refills_read_one_endpoint(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    for id in ["ep_1", "ep_2"] {
+        s.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
+    }
+    for i in 0..10 {
+        queue(s.as_ref(), &format!("msg_{i:02}"), i).await;
+    }
+    queue(s.as_ref(), "msg_late", 500).await;
+    let names = |claims: &[Claim]| -> Vec<(String, String)> {
+        let mut v: Vec<_> = claims
+            .iter()
+            .map(|c| (c.endpoint_id.clone(), c.msg_id.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    // From `since` on only: the older backlog is left alone.
+    let new = s
+        .claim_since(100, 1_000, 100, 100, &[], 5)
+        .await
+        .expect("claim");
+    assert_eq!(new.len(), 10);
+    assert!(new.iter().all(|c| c.msg_id.as_str() >= "msg_05"));
+    assert!(new.iter().all(|c| c.message.is_some()));
+    // A refill reads only the endpoint named, oldest first, up to its count.
+    let one = s
+        .claim_for(100, 1_000, &[("ep_1".into(), 3)])
+        .await
+        .expect("refill");
+    assert_eq!(
+        names(&one),
+        [("ep_1", "msg_00"), ("ep_1", "msg_01"), ("ep_1", "msg_02")]
+            .map(|(e, m)| (e.to_owned(), m.to_owned()))
+    );
+    assert!(
+        one.iter()
+            .all(|c| c.message.is_some() && c.lease_until == 1_000)
+    );
+    // Several endpoints at once; fewer than asked when fewer are due (msg_late is not).
+    let two = s
+        .claim_for(100, 1_000, &[("ep_1".into(), 10), ("ep_2".into(), 1)])
+        .await
+        .expect("refill");
+    assert_eq!(
+        names(&two),
+        [("ep_1", "msg_03"), ("ep_1", "msg_04"), ("ep_2", "msg_00")]
+            .map(|(e, m)| (e.to_owned(), m.to_owned()))
+    );
+    // Leases that ran out are taken whatever `since` says; pending rows before it are not.
+    let expired = s
+        .claim_since(2_000, 3_000, 100, 100, &[], 10_000)
+        .await
+        .expect("claim");
+    assert_eq!(expired.len(), 16);
+    assert!(expired.iter().all(|c| c.msg_id != "msg_late"));
+    // The full look (`claim_due`) finds the rest: ep_2's older rows and msg_late.
+    let rest = s
+        .claim_due(2_000, 3_000, 100, 100, &[])
+        .await
+        .expect("claim");
+    assert_eq!(rest.len(), 6);
+}
