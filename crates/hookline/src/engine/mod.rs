@@ -142,15 +142,17 @@ impl InFlight {
         true
     }
 
-    /// Notes from a claim's result which endpoints got all they could (`per_endpoint`):
-    /// they likely have more due.
-    fn note_claimed(&mut self, claims: &[Claim], per_endpoint: usize) {
+    /// Notes from a claim's result which endpoints likely have more due: those that got
+    /// all they could (`per_endpoint`), and when the claim was cut short by its `limit`,
+    /// every endpoint in it.
+    fn note_claimed(&mut self, claims: &[Claim], per_endpoint: usize, limit: usize) {
         let mut got: HashMap<&str, usize> = HashMap::new();
         for c in claims {
             *got.entry(c.endpoint_id.as_str()).or_default() += 1;
         }
+        let cut_short = claims.len() >= limit;
         for (ep, n) in got {
-            if n >= per_endpoint {
+            if cut_short || n >= per_endpoint {
                 self.saturated.insert(ep.to_owned());
             }
         }
@@ -158,33 +160,44 @@ impl InFlight {
 
     /// Endpoints to refill from their own rows, and how many each: those likely to have
     /// more due whose holding here fell to the cap or below, up to twice the cap (so the
-    /// next attempts are at hand as slots free), within `room` in all. An endpoint whose
-    /// refill comes back short has no more due and is no longer refilled.
+    /// next attempts are at hand as slots free). Only once `room` (what may be held
+    /// beyond what is) reaches `min_room`, so refills come in batches, not one per
+    /// finished attempt; the room is shared evenly. An endpoint whose refill comes back
+    /// short has no more due and is no longer refilled.
     fn refills(
         &mut self,
         cap: usize,
-        mut room: usize,
+        room: usize,
+        min_room: usize,
         now: std::time::Instant,
     ) -> Vec<(String, usize)> {
-        let mut out = Vec::new();
-        let mut drop = Vec::new();
-        for ep in &self.saturated {
-            if room == 0 {
+        if room < min_room.max(1) {
+            return Vec::new();
+        }
+        let breakers = &self.breakers;
+        self.saturated
+            .retain(|ep| !breakers.get(ep).is_some_and(|b| b.blocked(now)));
+        let needy: Vec<(String, usize)> = self
+            .saturated
+            .iter()
+            .filter_map(|ep| {
+                let held = self.held_for(ep);
+                (held <= cap).then(|| (ep.clone(), 2 * cap - held))
+            })
+            .collect();
+        if needy.is_empty() {
+            return needy;
+        }
+        let share = (room / needy.len()).max(1);
+        let mut left = room;
+        let mut out = Vec::with_capacity(needy.len());
+        for (ep, want) in needy {
+            let n = want.min(share).min(left);
+            if n == 0 {
                 break;
             }
-            if self.breakers.get(ep).is_some_and(|b| b.blocked(now)) {
-                drop.push(ep.clone());
-                continue;
-            }
-            let held = self.held_for(ep);
-            if held <= cap {
-                let n = (2 * cap - held).min(room);
-                room -= n;
-                out.push((ep.clone(), n));
-            }
-        }
-        for ep in drop {
-            self.saturated.remove(&ep);
+            left -= n;
+            out.push((ep, n));
         }
         out
     }
@@ -429,7 +442,7 @@ impl Engine {
             Ok(claims) => {
                 let n = claims.len();
                 let mut held = self.lock_in_flight();
-                held.note_claimed(&claims, cap);
+                held.note_claimed(&claims, cap, room);
                 for c in claims {
                     held.hold(c);
                 }
@@ -446,8 +459,9 @@ impl Engine {
     async fn refill(&self, cap: usize) {
         let wanted = {
             let mut held = self.lock_in_flight();
-            let room = (2 * self.config.concurrency.max(1)).saturating_sub(held.held());
-            held.refills(cap, room, std::time::Instant::now())
+            let concurrency = self.config.concurrency.max(1);
+            let room = (2 * concurrency).saturating_sub(held.held());
+            held.refills(cap, room, concurrency / 2, std::time::Instant::now())
         };
         if wanted.is_empty() {
             return;

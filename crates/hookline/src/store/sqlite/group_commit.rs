@@ -117,11 +117,50 @@ fn batch_error(e: &rusqlite::Error) -> StoreError {
 }
 
 /// Writes `jobs` in one transaction; one result per job.
+///
+/// First without a savepoint per job, as nearly every batch succeeds whole and a savepoint
+/// costs each job two statements and a copy of every page it touches. A job that fails
+/// having written nothing (a `Conflict`: see `run`) leaves the batch as it was. Any other
+/// failure may have left part of a job behind: the transaction is rolled back and the batch
+/// written again with each job in its own savepoint, so the failure undoes only its own.
 fn write(conn: &mut Connection, jobs: &[Job]) -> Vec<Result<Done>> {
-    let failed_all = |e: &rusqlite::Error| jobs.iter().map(|_| Err(batch_error(e))).collect();
+    match write_whole(conn, jobs) {
+        Some(results) => results,
+        None => write_isolated(conn, jobs),
+    }
+}
+
+fn failed_all(jobs: &[Job], e: &rusqlite::Error) -> Vec<Result<Done>> {
+    jobs.iter().map(|_| Err(batch_error(e))).collect()
+}
+
+/// The batch in one transaction without savepoints; `None` (rolled back) if a job failed
+/// after writing part of its rows.
+fn write_whole(conn: &mut Connection, jobs: &[Job]) -> Option<Vec<Result<Done>>> {
+    let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return Some(failed_all(jobs, &e)),
+    };
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let result = run(&tx, &job.work);
+        if matches!(&result, Err(e) if !matches!(e, StoreError::Conflict(_))) {
+            // Dropping the transaction rolls it back.
+            return None;
+        }
+        results.push(result);
+    }
+    Some(match tx.commit() {
+        Ok(()) => results,
+        Err(e) => failed_all(jobs, &e),
+    })
+}
+
+/// The batch in one transaction, each job in its own savepoint.
+fn write_isolated(conn: &mut Connection, jobs: &[Job]) -> Vec<Result<Done>> {
     let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return failed_all(&e),
+        Err(e) => return failed_all(jobs, &e),
     };
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -129,16 +168,30 @@ fn write(conn: &mut Connection, jobs: &[Job]) -> Vec<Result<Done>> {
     }
     match tx.commit() {
         Ok(()) => results,
-        Err(e) => failed_all(&e),
+        Err(e) => failed_all(jobs, &e),
     }
 }
 
 /// One job inside its own savepoint: its failure undoes only its own rows.
 fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, work: &Work) -> Result<Done> {
     let sp = tx.savepoint().map_err(|e| batch_error(&e))?;
-    let written = match work {
-        Work::Message { msg, targets, now } => write_message(&sp, msg, targets, *now),
-        Work::Attempt { attempt, update } => write_attempt(&sp, attempt, *update),
+    match run(&sp, work) {
+        Ok(done) => {
+            sp.commit().map_err(|e| batch_error(&e))?;
+            Ok(done)
+        }
+        // Dropping the savepoint rolls it back.
+        Err(e) => Err(e),
+    }
+}
+
+/// One job. It fails with `Conflict` only before it has written anything (an `eventId`
+/// already taken, or a parent row gone, found by its first statement); `write_whole`
+/// relies on that.
+fn run(conn: &Connection, work: &Work) -> Result<Done> {
+    match work {
+        Work::Message { msg, targets, now } => write_message(conn, msg, targets, *now),
+        Work::Attempt { attempt, update } => write_attempt(conn, attempt, *update),
         Work::Claim {
             now,
             lease_until,
@@ -146,20 +199,20 @@ fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, work: &Work) -> Result<Done>
             per_endpoint,
             busy,
             since,
-        } => claim(&sp, *now, *lease_until, *limit, *per_endpoint, busy, *since),
+        } => claim(
+            conn,
+            *now,
+            *lease_until,
+            *limit,
+            *per_endpoint,
+            busy,
+            *since,
+        ),
         Work::ClaimFor {
             now,
             lease_until,
             wanted,
-        } => claim_for(&sp, *now, *lease_until, wanted),
-    };
-    match written {
-        Ok(done) => {
-            sp.commit().map_err(|e| batch_error(&e))?;
-            Ok(done)
-        }
-        // Dropping the savepoint rolls it back.
-        Err(e) => Err(e),
+        } => claim_for(conn, *now, *lease_until, wanted),
     }
 }
 
@@ -239,12 +292,13 @@ fn foreign_key_or(e: &rusqlite::Error, parent: &str) -> StoreError {
 }
 
 fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Result<Done> {
-    let run = || -> rusqlite::Result<Option<Millis>> {
-        conn.prepare_cached(
-            "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
+    // The attempt first: a parent gone is a `Conflict`, found before anything is written.
+    conn.prepare_cached(
+        "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )?
-        .execute(params![
+    )
+    .and_then(|mut s| {
+        s.execute(params![
             a.id,
             a.msg_id,
             a.endpoint_id,
@@ -256,7 +310,10 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
             a.trigger_type,
             a.failure_reason,
             a.created_at,
-        ])?;
+        ])
+    })
+    .map_err(|e| foreign_key_or(&e, "message or endpoint"))?;
+    let run = || -> rusqlite::Result<Option<Millis>> {
         conn.prepare_cached(
             "UPDATE delivery SET status = ?, next_attempt_at = ?, attempt_count = attempt_count + 1, lease_until = NULL, manual = 0, updated_at = ? \
              WHERE msg_id = ? AND endpoint_id = ? AND lease_until = ?",
@@ -286,9 +343,7 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
             .optional()
             .map(Option::flatten)
     };
-    run()
-        .map(Done::FailingSince)
-        .map_err(|e| foreign_key_or(&e, "message or endpoint"))
+    run().map(Done::FailingSince).map_err(|e| batch_error(&e))
 }
 
 #[allow(clippy::too_many_arguments)]
