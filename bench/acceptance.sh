@@ -5,26 +5,70 @@
 # (or on $HOOKLINE_DATABASE_URL), one application with one endpoint, then POSTs 1 KiB
 # messages for $SECS seconds over $CONNS connections.
 #
-# Run: bench/acceptance.sh [seconds] [connections]   (after cargo build --release -p hookline)
+# With --deliver: end to end instead. The server runs with its workers (`--role all`) and
+# the endpoint is a receiver in a third process (`loadtest receive`, the harness's
+# receiver); the figure is the messages accepted divided by the time from the start of the
+# load until the receiver has them all. "Accepted" is the server's own count
+# (hookline_messages_accepted_total); a request still open when wrk stops may be stored
+# without being counted (its client left before the 202), so "delivered" can exceed it by
+# up to the number of connections.
+#
+# BENCH_METRICS=1 prints the server's metrics at the end; BENCH_KEEP=1 keeps the data
+# directory (its path is printed) to look into the database afterwards.
+#
+# Run: bench/acceptance.sh [--deliver] [seconds] [connections]   (after
+#      cargo build --release -p hookline --bins --example loadtest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DELIVER=
+if [ "${1:-}" = --deliver ]; then DELIVER=1; shift; fi
 SECS=${1:-10}
 CONNS=${2:-32}
-BIN=${CARGO_TARGET_DIR:-target}/release/hookline
+TARGET=${CARGO_TARGET_DIR:-target}/release
+BIN=$TARGET/hookline
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release -p hookline
+[ -x "$BIN" ] || cargo build --release -p hookline --bins
+[ -z "$DELIVER" ] || [ -x "$TARGET/examples/loadtest" ] || cargo build --release -p hookline --example loadtest
 DIR=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"' EXIT
 export HOOKLINE_BENCH_TOKEN=hk_bench-token-0123456789abcdef
-HOOKLINE_ADMIN_TOKEN=$HOOKLINE_BENCH_TOKEN HOOKLINE_LOG=error \
-  "$BIN" serve --role api --listen 127.0.0.1:0 --data-dir "$DIR" > "$DIR/out" 2>&1 &
+ROLE=api
+ENDPOINT=http://127.0.0.1:9/unused
+if [ -n "$DELIVER" ]; then
+  "$TARGET/examples/loadtest" receive > "$DIR/received" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do [ -s "$DIR/received" ] && break; sleep 0.1; done
+  ENDPOINT=$(head -1 "$DIR/received")
+  ROLE=all
+fi
+HOOKLINE_ADMIN_TOKEN=$HOOKLINE_BENCH_TOKEN HOOKLINE_LOG=error HOOKLINE_SSRF_ALLOW=127.0.0.0/8 \
+  "$BIN" serve --role $ROLE --listen 127.0.0.1:0 --data-dir "$DIR" > "$DIR/out" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+PIDS+=($PID)
 for _ in $(seq 1 100); do grep -q 'listening on' "$DIR/out" && break; sleep 0.1; done
 BASE=$(sed -n 's/^Hookline listening on //p' "$DIR/out")
 auth=(-H "Authorization: Bearer $HOOKLINE_BENCH_TOKEN" -H 'Content-Type: application/json')
 curl -sf "${auth[@]}" "$BASE/api/v1/app" -d '{"name":"load","uid":"load"}' >/dev/null
-curl -sf "${auth[@]}" "$BASE/api/v1/app/load/endpoint" -d '{"url":"http://127.0.0.1:9/unused"}' >/dev/null
+curl -sf "${auth[@]}" "$BASE/api/v1/app/load/endpoint" -d "{\"url\":\"$ENDPOINT\"}" >/dev/null
 STORE="embedded SQLite"; [ -n "${HOOKLINE_DATABASE_URL:-}" ] && STORE=PostgreSQL
-echo "store: $STORE; $CONNS connections, $SECS s"
-wrk -t1 -c"$CONNS" -d"${SECS}s" -s bench/acceptance.lua "$BASE"
+echo "data directory: $DIR"
+echo "store: $STORE; $CONNS connections, $SECS s${DELIVER:+, delivering to a receiver}"
+START=$(date +%s.%N)
+wrk -t1 -c"$CONNS" -d"${SECS}s" -s bench/acceptance.lua "$BASE" | tee "$DIR/wrk"
+if [ -n "$DELIVER" ]; then
+  # Accepted: as the server counts them (wrk leaves out requests still open when it stops).
+  sleep 0.5
+  ACCEPTED=$(curl -sf "${auth[@]}" "$BASE/metrics" | awk '/^hookline_messages_accepted_total/ {print $2}')
+  GOT=0
+  for _ in $(seq 1 600); do
+    GOT=$(tail -1 "$DIR/received")
+    [ "$GOT" -ge "$ACCEPTED" ] && break
+    sleep 0.1
+  done
+  END=$(date +%s.%N)
+  awk -v a="$ACCEPTED" -v g="$GOT" -v s="$START" -v e="$END" \
+    'BEGIN {printf "end to end: %d accepted, %d delivered %.1f s after the load began = %.0f deliveries/s\n", a, g, e - s, g / (e - s)}'
+fi
+[ -z "${BENCH_METRICS:-}" ] || curl -sf "${auth[@]}" "$BASE/metrics" | grep -v "^#"
 echo "peak RSS of the server: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"

@@ -7,7 +7,8 @@
 //! PostgreSQL (a fresh database each, dropped at the end), followed by two nodes on one
 //! database: acceptance through both, and accepting and delivering on both at once.
 //!
-//! Run: `cargo run --release -p hookline --example loadtest -- [seconds] [clients]`
+//! Run: `cargo run --release -p hookline --example loadtest -- [seconds] [clients] [phase…]`
+//! (phases: accept, e2e, latency, backlog, fanout, nodes; all when none are named).
 //! Results and the machine go in BENCHMARKS.md.
 
 use std::sync::Arc;
@@ -253,9 +254,23 @@ fn peak_rss_mib() -> f64 {
         / 1024.0
 }
 
+/// `loadtest receive`: only the receiver, for `bench/acceptance.sh --deliver` (the server
+/// and wrk in processes of their own). Prints its URL, then every 100 ms the count so far.
+async fn receive_only() {
+    let seen = Arc::new(Seen::default());
+    println!("{}", receiver(seen.clone()).await);
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        println!("{}", seen.count.load(Ordering::Relaxed));
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
+    if std::env::args().nth(1).as_deref() == Some("receive") {
+        return receive_only().await;
+    }
     let secs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
     // Optional: the phases to run (accept, e2e, latency, backlog, fanout, nodes), e.g. to
