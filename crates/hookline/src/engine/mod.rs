@@ -14,6 +14,11 @@
 //! to twice the global concurrency) until a slot frees, so attempts follow each other
 //! without a database round trip in between.
 //!
+//! No claim reads a backlog it cannot take from: new work is claimed from the due time
+//! its announcement carries (`wake`), an endpoint being drained is refilled from its own
+//! rows, and only the periodic look at the whole queue (which finds retries come due and
+//! expired leases) reads past the rows of endpoints at their cap.
+//!
 //! Per endpoint, a throttle spaces deliveries to its `throttleRate`, and a circuit breaker
 //! (`breaker`) stops sending after consecutive failures except for periodic probes. On a
 //! shared store (PostgreSQL, several nodes) the throttle's slots are taken from one row per
