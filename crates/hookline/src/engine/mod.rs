@@ -148,9 +148,23 @@ impl InFlight {
     }
 
     /// Notes from a claim's result which endpoints likely have more due: those that got
-    /// all they could (`per_endpoint`), and when the claim was cut short by its `limit`,
-    /// every endpoint in it.
-    fn note_claimed(&mut self, claims: &[Claim], per_endpoint: usize, limit: usize) {
+    /// all they could (`per_endpoint`); when the claim was cut short by its `limit`, every
+    /// endpoint in it; and those it left out for being at their cap (not those behind an
+    /// open breaker), whose rows a look from a later time would never reach: refills take
+    /// them, oldest first.
+    fn note_claimed(
+        &mut self,
+        claims: &[Claim],
+        per_endpoint: usize,
+        limit: usize,
+        left_out: &[String],
+        now: std::time::Instant,
+    ) {
+        for ep in left_out {
+            if !self.breakers.get(ep).is_some_and(|b| b.blocked(now)) {
+                self.saturated.insert(ep.clone());
+            }
+        }
         let mut got: HashMap<&str, usize> = HashMap::new();
         for c in claims {
             *got.entry(c.endpoint_id.as_str()).or_default() += 1;
@@ -167,8 +181,8 @@ impl InFlight {
     /// more due whose holding here fell to the cap or below, up to twice the cap (so the
     /// next attempts are at hand as slots free). Only once `room` (what may be held
     /// beyond what is) reaches `min_room`, so refills come in batches, not one per
-    /// finished attempt; the room is shared evenly. An endpoint whose refill comes back
-    /// short has no more due and is no longer refilled.
+    /// finished attempt; the room is shared evenly, the endpoints holding least first. An
+    /// endpoint whose refill comes back empty has no more due and is no longer refilled.
     fn refills(
         &mut self,
         cap: usize,
@@ -182,7 +196,7 @@ impl InFlight {
         let breakers = &self.breakers;
         self.saturated
             .retain(|ep| !breakers.get(ep).is_some_and(|b| b.blocked(now)));
-        let needy: Vec<(String, usize)> = self
+        let mut needy: Vec<(String, usize)> = self
             .saturated
             .iter()
             .filter_map(|ep| {
@@ -190,6 +204,9 @@ impl InFlight {
                 (held <= cap).then(|| (ep.clone(), 2 * cap - held))
             })
             .collect();
+        // Least held first (most wanted), so that when room is short the same endpoints
+        // do not always come first.
+        needy.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         if needy.is_empty() {
             return needy;
         }
@@ -207,10 +224,12 @@ impl InFlight {
         out
     }
 
-    /// After a refill: an endpoint that got fewer than asked has no more due now.
+    /// After a refill: an endpoint that got none has no more due now. (One that got fewer
+    /// than asked may still have more: on a shared store, rows another node is claiming
+    /// at that instant are skipped.)
     fn note_refilled(&mut self, wanted: &[(String, usize)], claims: &[Claim]) {
-        for (ep, n) in wanted {
-            if claims.iter().filter(|c| &c.endpoint_id == ep).count() < *n {
+        for (ep, _) in wanted {
+            if !claims.iter().any(|c| &c.endpoint_id == ep) {
                 self.saturated.remove(ep);
             }
         }
@@ -372,29 +391,30 @@ impl Engine {
             }
             while tasks.try_join_next().is_some() {}
             if tokio::time::Instant::now() >= next_poll {
-                look = Look::Everything;
+                look = look.and(Look::Everything);
             }
             // Claims are held here up to twice the concurrency, so that the next attempts
             // are ready when slots free up and claims come in batches, not one by one.
             let room = (2 * concurrency).saturating_sub(self.lock_in_flight().held());
-            let since = match look {
-                Look::Nothing => None,
-                Look::Since(t) => Some(t),
-                Look::Everything => {
-                    next_poll = tokio::time::Instant::now() + self.config.poll;
-                    Some(crate::store::Millis::MIN)
-                }
-            };
             let mut full = false;
-            if let Some(since) = since
-                && room > 0
-            {
-                let claimed = self.claim(room, cap, since).await;
-                full = claimed == room;
+            if let Some(since) = look.since() {
+                if look == Look::Everything {
+                    next_poll = tokio::time::Instant::now() + self.config.poll;
+                }
+                // A look that cannot run now (no room, or the claim failed) stays due: it
+                // runs, before any refill, as soon as a slot frees.
+                if room > 0
+                    && let Some(claimed) = self.claim(room, cap, since).await
+                {
+                    // A full batch suggests more is due: look again at once, as far back.
+                    full = claimed == room;
+                    if !full {
+                        look = Look::Nothing;
+                    }
+                }
             }
             self.refill(cap).await;
             self.start(&permits, &mut tasks, cap).await;
-            // A full batch suggests more is due: look again at once, as far back.
             if !full {
                 tokio::select! {
                     () = self.wake.notified() => {}
@@ -403,7 +423,7 @@ impl Engine {
                     _ = tasks.join_next(), if !tasks.is_empty() => {}
                     _ = stop.changed() => {}
                 }
-                look = self.wake.take();
+                look = look.and(self.wake.take());
             }
         }
         let drained = tokio::time::timeout(self.config.shutdown_grace, async {
@@ -435,10 +455,11 @@ impl Engine {
     }
 
     /// Claims due deliveries from `since` on, for endpoints not at their cap; returns how
-    /// many.
-    async fn claim(&self, room: usize, cap: usize, since: crate::store::Millis) -> usize {
+    /// many, or `None` if the claim failed.
+    async fn claim(&self, room: usize, cap: usize, since: crate::store::Millis) -> Option<usize> {
         let now = crate::now_millis();
-        let busy = self.lock_in_flight().busy(cap, std::time::Instant::now());
+        let at = std::time::Instant::now();
+        let busy = self.lock_in_flight().busy(cap, at);
         match self
             .store
             .claim_since(now, self.lease_until(now), room, cap, &busy, since)
@@ -447,15 +468,15 @@ impl Engine {
             Ok(claims) => {
                 let n = claims.len();
                 let mut held = self.lock_in_flight();
-                held.note_claimed(&claims, cap, room);
+                held.note_claimed(&claims, cap, room, &busy, at);
                 for c in claims {
                     held.hold(c);
                 }
-                n
+                Some(n)
             }
             Err(e) => {
                 tracing::error!(error = %e, "claiming deliveries");
-                0
+                None
             }
         }
     }

@@ -43,6 +43,28 @@ pub enum Look {
     Everything,
 }
 
+impl Look {
+    /// Both looks in one: the whole queue if either is, else from the earlier time.
+    #[must_use]
+    pub fn and(self, other: Look) -> Look {
+        match (self, other) {
+            (Look::Everything, _) | (_, Look::Everything) => Look::Everything,
+            (Look::Since(a), Look::Since(b)) => Look::Since(a.min(b)),
+            (Look::Since(t), Look::Nothing) | (Look::Nothing, Look::Since(t)) => Look::Since(t),
+            (Look::Nothing, Look::Nothing) => Look::Nothing,
+        }
+    }
+
+    /// The due time to claim from, if anything is to be looked at.
+    pub fn since(self) -> Option<Millis> {
+        match self {
+            Look::Nothing => None,
+            Look::Since(t) => Some(t),
+            Look::Everything => Some(Millis::MIN),
+        }
+    }
+}
+
 impl Wake {
     /// Deliveries due at `at` or later were committed. Call after the commit: the engine's
     /// next look then sees them.
@@ -88,6 +110,16 @@ mod tests {
         w.queued(30);
         assert_eq!(w.take(), Look::Since(10));
         assert_eq!(w.take(), Look::Nothing);
+    }
+
+    #[test]
+    fn looks_combine_to_cover_both() {
+        assert_eq!(Look::Since(5).and(Look::Since(3)), Look::Since(3));
+        assert_eq!(Look::Nothing.and(Look::Since(3)), Look::Since(3));
+        assert_eq!(Look::Since(3).and(Look::Everything), Look::Everything);
+        assert_eq!(Look::Nothing.and(Look::Nothing), Look::Nothing);
+        assert_eq!(Look::Everything.since(), Some(Millis::MIN));
+        assert_eq!(Look::Nothing.since(), None);
     }
 
     #[test]

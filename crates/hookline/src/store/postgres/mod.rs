@@ -127,8 +127,9 @@ impl PgStore {
             };
             loop {
                 match listener.try_recv().await {
-                    // The payload is the due time the announcing statement wrote, on its
-                    // node's clock, so it compares with the rows whatever this clock says.
+                    // The payload is the due time the announcing statement wrote (on its
+                    // node's clock, as the rows are). If this node's clock is behind, the
+                    // rows are not due here yet and wait for the next whole look (poll).
                     Ok(Some(n)) => match n.payload().parse::<i64>() {
                         Ok(at) => wake.queued(at),
                         Err(_) => wake.anything(),

@@ -2,8 +2,8 @@
 //!
 //! Each must be on disk before anyone is told (the API's 202, the engine's next step), and a
 //! SQLite commit costs an fsync. One writer thread owns its own connection, takes every
-//! write waiting at that moment and does them in one transaction, each in its own savepoint
-//! (so one message's `eventId` conflict fails only that message), then answers each caller.
+//! write waiting at that moment and does them in one transaction (a failure fails only its
+//! own job: see `write`), then answers each caller.
 //! Under load many writes share one fsync; alone, a write waits for no one.
 //!
 //! Why a thread with `rusqlite` and not the `sqlx` pool: `sqlx` runs each SQLite connection

@@ -220,14 +220,26 @@ pub(super) async fn claims_since_skip_older_work_and_refills_read_one_endpoint(t
         v.sort();
         v
     };
-    // From `since` on only: the older backlog is left alone.
+    // From `since` on only (the older backlog is left alone), and not for a busy endpoint.
     let new = s
-        .claim_since(100, 1_000, 100, 100, &[], 5)
+        .claim_since(100, 1_000, 100, 100, &["ep_2".into()], 5)
         .await
         .expect("claim");
-    assert_eq!(new.len(), 10);
-    assert!(new.iter().all(|c| c.msg_id.as_str() >= "msg_05"));
+    assert_eq!(
+        names(&new),
+        ["msg_05", "msg_06", "msg_07", "msg_08", "msg_09"]
+            .map(|m| ("ep_1".to_owned(), m.to_owned()))
+    );
     assert!(new.iter().all(|c| c.message.is_some()));
+    // At most `per_endpoint` each, the earliest.
+    let capped = s
+        .claim_since(100, 1_000, 100, 2, &[], 5)
+        .await
+        .expect("claim");
+    assert_eq!(
+        names(&capped),
+        [("ep_2", "msg_05"), ("ep_2", "msg_06")].map(|(e, m)| (e.to_owned(), m.to_owned()))
+    );
     // A refill reads only the endpoint named, oldest first, up to its count.
     let one = s
         .claim_for(100, 1_000, &[("ep_1".into(), 3)])
@@ -257,12 +269,26 @@ pub(super) async fn claims_since_skip_older_work_and_refills_read_one_endpoint(t
         .claim_since(2_000, 3_000, 100, 100, &[], 10_000)
         .await
         .expect("claim");
-    assert_eq!(expired.len(), 16);
+    assert_eq!(expired.len(), 13);
     assert!(expired.iter().all(|c| c.msg_id != "msg_late"));
-    // The full look (`claim_due`) finds the rest: ep_2's older rows and msg_late.
+    // The full look (`claim_due`) finds the rest: ep_2's other rows and msg_late.
     let rest = s
         .claim_due(2_000, 3_000, 100, 100, &[])
         .await
         .expect("claim");
-    assert_eq!(rest.len(), 6);
+    assert_eq!(
+        names(&rest),
+        [
+            ("ep_1", "msg_late"),
+            ("ep_2", "msg_01"),
+            ("ep_2", "msg_02"),
+            ("ep_2", "msg_03"),
+            ("ep_2", "msg_04"),
+            ("ep_2", "msg_07"),
+            ("ep_2", "msg_08"),
+            ("ep_2", "msg_09"),
+            ("ep_2", "msg_late"),
+        ]
+        .map(|(e, m)| (e.to_owned(), m.to_owned()))
+    );
 }

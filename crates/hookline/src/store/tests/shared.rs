@@ -57,6 +57,12 @@ async fn an_open_circuit_keeps_every_node_away_until_it_ends() {
     s.open_circuit("ep_gone", 500)
         .await
         .expect("a deleted endpoint is no error");
+    // Neither a refill of that endpoint nor a look at the whole queue takes its rows.
+    let refill = s
+        .claim_for(100, 100_000, &[("ep_1".into(), 10)])
+        .await
+        .expect("refill");
+    assert!(refill.is_empty());
     let c = s.claim_due(100, 100_000, 10, 10, &[]).await.expect("claim");
     assert_eq!(
         c.iter().map(|c| c.endpoint_id.as_str()).collect::<Vec<_>>(),
