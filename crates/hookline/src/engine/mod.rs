@@ -182,7 +182,7 @@ impl InFlight {
     /// next attempts are at hand as slots free). Only once `room` (what may be held
     /// beyond what is) reaches `min_room`, so refills come in batches, not one per
     /// finished attempt; the room is shared evenly, the endpoints holding least first. An
-    /// endpoint whose refill comes back empty has no more due and is no longer refilled.
+    /// endpoint whose refill comes back short has no more due and is no longer refilled.
     fn refills(
         &mut self,
         cap: usize,
@@ -224,12 +224,14 @@ impl InFlight {
         out
     }
 
-    /// After a refill: an endpoint that got none has no more due now. (One that got fewer
-    /// than asked may still have more: on a shared store, rows another node is claiming
-    /// at that instant are skipped.)
+    /// After a refill: an endpoint that got fewer than asked has no more due now. (On a
+    /// shared store it may: rows another node is claiming at that instant are skipped.
+    /// Those wait for the next look at the whole queue, within the poll interval. Keeping
+    /// such endpoints refilled instead costs a claim per finished attempt whenever new
+    /// work trickles in, which measured slower end to end.)
     fn note_refilled(&mut self, wanted: &[(String, usize)], claims: &[Claim]) {
-        for (ep, _) in wanted {
-            if !claims.iter().any(|c| &c.endpoint_id == ep) {
+        for (ep, n) in wanted {
+            if claims.iter().filter(|c| &c.endpoint_id == ep).count() < *n {
                 self.saturated.remove(ep);
             }
         }
