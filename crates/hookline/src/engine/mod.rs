@@ -31,11 +31,11 @@
 pub mod breaker;
 mod deliver;
 pub mod http;
+mod in_flight;
 pub mod retry;
 pub mod ssrf;
 pub mod wake;
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,7 +43,8 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::cache::Cache;
-use crate::store::{Claim, Endpoint, Store};
+use crate::store::{Endpoint, Store};
+use in_flight::InFlight;
 use retry::RetryPolicy;
 use wake::{Look, Wake};
 
@@ -103,217 +104,6 @@ pub struct Engine {
     metrics: Arc<crate::metrics::Metrics>,
     operational: crate::operational::Operational,
     endpoints: Arc<Cache<Arc<Endpoint>>>,
-}
-
-/// What this worker holds: every claim (queued here or being attempted), per endpoint.
-#[derive(Default)]
-struct InFlight {
-    /// Every claim held, with its lease (to give it back under that lease).
-    claims: HashMap<(String, String), i64>,
-    /// Attempts running, per endpoint.
-    running: HashMap<String, usize>,
-    /// Claims waiting here for a slot, per endpoint, oldest first.
-    queued: HashMap<String, VecDeque<Claim>>,
-    breakers: HashMap<String, breaker::Breaker>,
-    throttles: HashMap<String, breaker::Throttle>,
-    /// Endpoints whose last claim got all it asked for: more of their rows are likely
-    /// due, and they are refilled from their own rows (`refills`) as their holding drains.
-    saturated: HashSet<String>,
-}
-
-impl InFlight {
-    /// Claims held (queued and running).
-    fn held(&self) -> usize {
-        self.claims.len()
-    }
-
-    fn held_for(&self, endpoint: &str) -> usize {
-        self.running.get(endpoint).copied().unwrap_or(0)
-            + self.queued.get(endpoint).map_or(0, VecDeque::len)
-    }
-
-    /// Takes a fresh claim in; false if it is already held here (its lease ran out while
-    /// it waited, and it came back: it must not run twice).
-    fn hold(&mut self, claim: Claim) -> bool {
-        let key = (claim.msg_id.clone(), claim.endpoint_id.clone());
-        if self.claims.contains_key(&key) {
-            return false;
-        }
-        self.claims.insert(key, claim.lease_until);
-        self.queued
-            .entry(claim.endpoint_id.clone())
-            .or_default()
-            .push_back(claim);
-        true
-    }
-
-    /// Notes from a claim's result which endpoints likely have more due: those that got
-    /// all they could (`per_endpoint`); when the claim was cut short by its `limit`, every
-    /// endpoint in it; and those it left out for being at their cap (not those behind an
-    /// open breaker), whose rows a look from a later time would never reach: refills take
-    /// them, oldest first.
-    fn note_claimed(
-        &mut self,
-        claims: &[Claim],
-        per_endpoint: usize,
-        limit: usize,
-        left_out: &[String],
-        now: std::time::Instant,
-    ) {
-        for ep in left_out {
-            if !self.breakers.get(ep).is_some_and(|b| b.blocked(now)) {
-                self.saturated.insert(ep.clone());
-            }
-        }
-        let mut got: HashMap<&str, usize> = HashMap::new();
-        for c in claims {
-            *got.entry(c.endpoint_id.as_str()).or_default() += 1;
-        }
-        let cut_short = claims.len() >= limit;
-        for (ep, n) in got {
-            if cut_short || n >= per_endpoint {
-                self.saturated.insert(ep.to_owned());
-            }
-        }
-    }
-
-    /// Endpoints to refill from their own rows, and how many each: those likely to have
-    /// more due whose holding here fell to the cap or below, up to twice the cap (so the
-    /// next attempts are at hand as slots free). Only once `room` (what may be held
-    /// beyond what is) reaches `min_room`, so refills come in batches, not one per
-    /// finished attempt; the room is shared evenly, the endpoints holding least first. An
-    /// endpoint whose refill comes back short has no more due and is no longer refilled.
-    fn refills(
-        &mut self,
-        cap: usize,
-        room: usize,
-        min_room: usize,
-        now: std::time::Instant,
-    ) -> Vec<(String, usize)> {
-        if room < min_room.max(1) {
-            return Vec::new();
-        }
-        let breakers = &self.breakers;
-        self.saturated
-            .retain(|ep| !breakers.get(ep).is_some_and(|b| b.blocked(now)));
-        let mut needy: Vec<(String, usize)> = self
-            .saturated
-            .iter()
-            .filter_map(|ep| {
-                let held = self.held_for(ep);
-                (held <= cap).then(|| (ep.clone(), 2 * cap - held))
-            })
-            .collect();
-        // Least held first (most wanted), so that when room is short the same endpoints
-        // do not always come first.
-        needy.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        if needy.is_empty() {
-            return needy;
-        }
-        let share = (room / needy.len()).max(1);
-        let mut left = room;
-        let mut out = Vec::with_capacity(needy.len());
-        for (ep, want) in needy {
-            let n = want.min(share).min(left);
-            if n == 0 {
-                break;
-            }
-            left -= n;
-            out.push((ep, n));
-        }
-        out
-    }
-
-    /// After a refill: an endpoint that got fewer than asked has no more due now. (On a
-    /// shared store it may: rows another node is claiming at that instant are skipped.
-    /// Those wait for the next look at the whole queue, within the poll interval. Keeping
-    /// such endpoints refilled instead costs a claim per finished attempt whenever new
-    /// work trickles in, which measured slower end to end.)
-    fn note_refilled(&mut self, wanted: &[(String, usize)], claims: &[Claim]) {
-        for (ep, n) in wanted {
-            if claims.iter().filter(|c| &c.endpoint_id == ep).count() < *n {
-                self.saturated.remove(ep);
-            }
-        }
-    }
-
-    /// The claim is settled (its attempt recorded, or nothing left to do).
-    fn finished(&mut self, key: &(String, String)) {
-        self.claims.remove(key);
-    }
-
-    fn slot_freed(&mut self, endpoint: &str) {
-        if let Some(n) = self.running.get_mut(endpoint) {
-            *n -= 1;
-            if *n == 0 {
-                self.running.remove(endpoint);
-            }
-        }
-    }
-
-    /// Endpoints to leave out of the next claim: holding their cap already, or behind an
-    /// open breaker.
-    fn busy(&self, cap: usize, now: std::time::Instant) -> Vec<String> {
-        let mut busy: Vec<String> = self
-            .running
-            .keys()
-            .chain(self.queued.keys())
-            .filter(|e| self.held_for(e) >= cap)
-            .cloned()
-            .collect();
-        busy.sort_unstable();
-        busy.dedup();
-        busy.extend(
-            self.breakers
-                .iter()
-                .filter(|(_, b)| b.blocked(now))
-                .map(|(e, _)| e.clone()),
-        );
-        busy
-    }
-
-    /// Takes the queued claims that may start now, up to `free` of them: per endpoint
-    /// below its cap of running attempts and past its breaker. Claims for an endpoint
-    /// whose breaker is open come back in `give_back`, to wait in the database.
-    fn startable(
-        &mut self,
-        cap: usize,
-        mut free: usize,
-        now: std::time::Instant,
-        give_back: &mut Vec<(String, String, i64)>,
-    ) -> Vec<Claim> {
-        let mut out = Vec::new();
-        let endpoints: Vec<String> = self.queued.keys().cloned().collect();
-        for ep in endpoints {
-            let Some(mut queue) = self.queued.remove(&ep) else {
-                continue;
-            };
-            let blocked = self.breakers.get(&ep).is_some_and(|b| b.blocked(now));
-            if blocked {
-                for c in queue.drain(..) {
-                    let key = (c.msg_id, c.endpoint_id);
-                    self.claims.remove(&key);
-                    give_back.push((key.0, key.1, c.lease_until));
-                }
-                continue;
-            }
-            while free > 0 && !queue.is_empty() {
-                let running = self.running.get(&ep).copied().unwrap_or(0);
-                if running >= cap || !self.breakers.get_mut(&ep).is_none_or(|b| b.allow(now)) {
-                    break;
-                }
-                if let Some(c) = queue.pop_front() {
-                    *self.running.entry(ep.clone()).or_default() += 1;
-                    free -= 1;
-                    out.push(c);
-                }
-            }
-            if !queue.is_empty() {
-                self.queued.insert(ep, queue);
-            }
-        }
-        out
-    }
 }
 
 /// An attempt's place under its endpoint's cap and under the global bound. It is given up
@@ -436,11 +226,7 @@ impl Engine {
             tasks.abort_all();
             while tasks.join_next().await.is_some() {}
         }
-        let unfinished: Vec<(String, String, i64)> = {
-            let mut held = self.lock_in_flight();
-            held.queued.clear();
-            held.claims.drain().map(|((m, e), l)| (m, e, l)).collect()
-        };
+        let unfinished = self.lock_in_flight().release_all();
         if !unfinished.is_empty() {
             tracing::info!(
                 count = unfinished.len(),
