@@ -13,14 +13,23 @@ use crate::common::{ADMIN_TOKEN, config, fresh_dir};
 use crate::receiver::Receiver;
 use crate::resilience::start_node;
 
+/// The PostgreSQL server a test's configuration points at; `None`, saying so, on a SQLite
+/// run, where these tests have nothing to do.
+fn shared_database(c: &hookline::config::Config, test: &str) -> Option<String> {
+    let url = c.database_url.expose().map(str::to_owned);
+    if url.is_none() {
+        println!("{test} test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    }
+    url
+}
+
 const MESSAGES: usize = 10_000;
 const RECEIVERS: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_one_killed_lose_no_acknowledged_message() {
     let first_dir = fresh_dir();
-    let Some(url) = config(&first_dir).database_url.expose().map(str::to_owned) else {
-        println!("multi-node test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    let Some(url) = shared_database(&config(&first_dir), "multi-node") else {
         return;
     };
     let mut nodes = Nodes(Vec::new());
@@ -174,8 +183,7 @@ impl Drop for Nodes {
 async fn the_server_survives_its_database_connections_dropping() {
     let dir = fresh_dir();
     let mut c = config(&dir);
-    let Some(url) = c.database_url.expose().map(str::to_owned) else {
-        println!("connection-drop test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    let Some(url) = shared_database(&c, "connection-drop") else {
         return;
     };
     c.ssrf_allow = vec!["127.0.0.0/8".parse().expect("subnet")];
@@ -248,8 +256,7 @@ async fn an_unreachable_database_fails_the_start_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_worker_on_another_node_is_woken_at_once() {
     let mut api = config(&fresh_dir());
-    let Some(url) = api.database_url.expose().map(str::to_owned) else {
-        println!("wake-up test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    let Some(url) = shared_database(&api, "wake-up") else {
         return;
     };
     let key = hookline::config::Secret::new(Some("6b".repeat(32)));
@@ -307,12 +314,7 @@ fn node_config(url: &str, role: hookline::config::Role) -> hookline::config::Con
 /// An endpoint's `throttleRate` holds for all nodes together, not for each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttle_rate_holds_across_three_nodes() {
-    let Some(url) = config(&fresh_dir())
-        .database_url
-        .expose()
-        .map(str::to_owned)
-    else {
-        println!("throttle test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    let Some(url) = shared_database(&config(&fresh_dir()), "throttle") else {
         return;
     };
     // One delivery at a time per node for the endpoint, so that all three nodes share
@@ -369,12 +371,7 @@ async fn a_throttle_rate_holds_across_three_nodes() {
 /// either until the open period ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_circuit_holds_for_a_node_that_saw_no_failure() {
-    let Some(url) = config(&fresh_dir())
-        .database_url
-        .expose()
-        .map(str::to_owned)
-    else {
-        println!("circuit test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+    let Some(url) = shared_database(&config(&fresh_dir()), "circuit") else {
         return;
     };
     let mut first = node_config(&url, hookline::config::Role::All);
