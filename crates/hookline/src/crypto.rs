@@ -56,6 +56,8 @@ impl Cipher {
                 .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
             write_private(&path, hex::encode(key).as_bytes())?;
         }
+        crate::data_dir::restrict_existing(&path, 0o600)
+            .with_context(|| format!("closing {} to other users", path.display()))?;
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
         let bytes = hex::decode(text.trim())

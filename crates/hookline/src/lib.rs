@@ -7,6 +7,7 @@
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
 //! - [`store`]: the storage interface and its SQLite implementation.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
+//! - [`data_dir`]: the data directory and database files, closed to other users.
 //!
 //! The delivery engine (sending what the API accepts) is the next piece: the API already
 //! writes each message's deliveries in the same transaction as the message.
@@ -20,6 +21,7 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod crypto;
+pub mod data_dir;
 pub mod engine;
 pub mod ids;
 pub mod metrics;

@@ -42,7 +42,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        crate::data_dir::prepare(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
         let cipher = Arc::new(Cipher::load(

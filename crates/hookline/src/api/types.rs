@@ -118,22 +118,17 @@ pub fn check_throttle(loc: &str, v: Option<u16>) -> ApiResult<()> {
     Ok(())
 }
 
-/// `http` or `https`, with a host, at most 65,536 bytes.
+/// A URL deliveries can go to, judged by the parser the sender uses
+/// ([`crate::engine::target::DeliveryUrl`]), so what is accepted here can be sent to.
 pub fn check_url(loc: &str, v: &str) -> ApiResult<()> {
-    let rest = v
-        .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
-    let ok = v.len() <= 65_536
-        && host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace))
-        && !v.contains(char::is_whitespace);
-    if !ok {
-        return Err(ApiError::invalid(
-            loc,
-            "expected an absolute http:// or https:// URL with a host",
-        ));
-    }
-    Ok(())
+    crate::engine::target::DeliveryUrl::parse(v)
+        .map(|_| ())
+        .map_err(|why| {
+            ApiError::invalid(
+                loc,
+                format!("expected an absolute http:// or https:// URL: {why}"),
+            )
+        })
 }
 
 /// A list of names: `min..=max` items, each a valid name of at most `max_len` characters,
@@ -593,6 +588,7 @@ mod tests {
             "example.com",
             "https://a b",
             "http:///x",
+            "http://ⅻ27.0.0.1",
         ] {
             assert!(check_url("u", bad).is_err(), "{bad}");
         }

@@ -2,7 +2,7 @@
 //! redirects, connect and total timeouts, a capped response body, and the SSRF guard both
 //! on IP literals and on every address a host name resolves to.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,24 +114,19 @@ impl Sender {
             duration: started.elapsed(),
             failure_reason: Some(reason),
         };
-        let parsed = match reqwest::Url::parse(url) {
+        let parsed = match super::target::DeliveryUrl::parse(url) {
             Ok(u) => u,
             Err(e) => return failed(Outcome::Refused, format!("invalid URL: {e}"), started),
         };
         // IP literals never reach the resolver: check them here.
-        let literal = parsed.host_str().and_then(|h| {
-            h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .ok()
-        });
-        if let Some(Err(why)) = literal.map(|ip| self.guard.check(ip)) {
+        if let Some(Err(why)) = parsed.ip_literal().map(|ip| self.guard.check(ip)) {
             return failed(
                 Outcome::Refused,
                 format!("refused by the SSRF guard: {why}"),
                 started,
             );
         }
+        let parsed = parsed.into_url();
         let mut map = HeaderMap::new();
         for (k, v) in headers {
             if let (Ok(k), Ok(v)) = (

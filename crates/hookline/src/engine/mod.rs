@@ -34,6 +34,7 @@ pub mod http;
 mod in_flight;
 pub mod retry;
 pub mod ssrf;
+pub mod target;
 pub mod wake;
 
 use std::sync::{Arc, Mutex};

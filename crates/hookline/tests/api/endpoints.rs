@@ -316,3 +316,43 @@ async fn send_example_stats_recover_and_resend() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// A URL is accepted only if the sender can send to it: the same parser judges it at
+/// creation, on update and before every attempt (`engine::target`).
+#[tokio::test]
+async fn urls_the_sender_cannot_use_are_refused_at_creation_and_on_update() {
+    let app = spawn_app().await;
+    let app_id = app.create_app("a", None).await;
+    let base = format!("/api/v1/app/{app_id}/endpoint");
+    for bad in [
+        "http://ⅻ27.0.0.1",
+        "http://1.2.3.4.5/",
+        "http:///example.com",
+        "http:example.com",
+        "https://user:pw@example.com/",
+        "https://example.com/\u{0}",
+        "gopher://example.com/",
+    ] {
+        let (s, v) = app.post(&base, json!({ "url": bad })).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert_eq!(v["detail"][0]["loc"], json!(["body", "url"]), "{bad}: {v}");
+    }
+    let (s, ep) = app
+        .post(&base, json!({"url": "https://bücher.example/hook"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ep}");
+    let path = format!("{base}/{}", ep["id"].as_str().expect("id"));
+    let (s, v) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"url": "http://ⅻ27.0.0.1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app
+        .call(Method::PUT, &path, Some(json!({"url": "http://ⅻ27.0.0.1"})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.stop().await;
+}

@@ -54,6 +54,13 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) `path` and applies pending migrations.
     pub async fn open(path: &Path, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
+        // Payloads and token hashes are for the server's user alone (see `data_dir`).
+        crate::data_dir::prepare_file(path)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            crate::data_dir::restrict_existing(Path::new(&side), 0o600)?;
+        }
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
