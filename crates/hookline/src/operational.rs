@@ -43,6 +43,9 @@ impl Operational {
         let Some(url) = config.operational_webhook_url.clone() else {
             return Ok(Operational::default());
         };
+        // Judged at start by the parser deliveries use, so a typo fails here, not later.
+        crate::engine::target::DeliveryUrl::parse(&url)
+            .map_err(|why| anyhow::anyhow!("operational_webhook_url: {why}"))?;
         let secret = config
             .operational_webhook_secret
             .expose()
