@@ -199,11 +199,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(Params(
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        ))
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        // As in bodies (see `strict`): PostgreSQL refuses a NUL where SQLite would just
+        // find nothing, so it is refused here, the same on both.
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::invalid(&format!("query.{k}"), NUL_MESSAGE));
+        }
+        Ok(Params(pairs))
     }
 }
 

@@ -248,6 +248,16 @@ async fn a_nul_character_is_refused_the_same_way_on_both_backends() {
             "the same message on both backends"
         );
     }
+    // In a query too (PostgreSQL would refuse the lookup, SQLite find nothing).
+    let (s, v) = app
+        .get(&format!("/api/v1/app/{app_id}/msg?channel=a%00b"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["detail"][0]["loc"], json!(["query", "channel"]));
+    assert_eq!(
+        v["detail"][0]["msg"],
+        "must not contain the NUL character (\\u0000)"
+    );
     // A payload is free-form JSON kept as sent: a NUL in it is stored and given back.
     let (s, m) = app
         .post(
