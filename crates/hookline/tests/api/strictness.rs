@@ -153,6 +153,29 @@ async fn null_is_refused_for_fields_that_cannot_be_cleared() {
             r.1
         );
     }
+    // Required or defaulted fields of a plain type refuse null by their type already.
+    for (method, path, body, field) in [
+        (Method::POST, "/api/v1/app", r#"{"name": null}"#, "name"),
+        (
+            Method::PUT,
+            ep_path.as_str(),
+            r#"{"url": "https://e.com", "description": null}"#,
+            "description",
+        ),
+        (
+            Method::POST,
+            "/api/v1/event-type",
+            r#"{"name": "u", "description": "d", "archived": null}"#,
+            "archived",
+        ),
+    ] {
+        let r = raw(&app, method.clone(), path, body).await;
+        assert_refused(
+            &format!("{method} {path} {body}"),
+            &r,
+            &json!(["body", field]),
+        );
+    }
     let (_, e) = app.get(&ep_path).await;
     assert_eq!(
         (&e["url"], &e["description"]),
