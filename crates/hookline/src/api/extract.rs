@@ -1,5 +1,6 @@
 //! Request extractors: the bearer token, JSON bodies and query parameters, each turning bad
-//! input into a precise `ApiError` (never axum's plain-text rejections).
+//! input into a precise `ApiError` (never axum's plain-text rejections). JSON bodies are read
+//! through [`strict`], which refuses what serde's defaults let through.
 
 use std::sync::Arc;
 
@@ -7,11 +8,15 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::crypto::token_hash;
+
+mod strict;
+pub(crate) use strict::{NUL_MESSAGE, NULL_MESSAGE, non_null};
 
 /// Who is calling: an admin token, or an app-portal token limited to one application.
 #[derive(Clone, Debug)]
@@ -37,45 +42,58 @@ impl Auth {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header value, or `None` when it is not
+/// one. The scheme is matched in any case (RFC 9110 section 11.1: an auth-scheme is
+/// case-insensitive, and clients do send `bearer`). This is the one parser of the header:
+/// every place that reads a token goes through [`authenticate`], which uses it.
+pub(crate) fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, rest) = value.to_str().ok()?.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_matches([' ', '\t']);
+    (!token.is_empty()).then_some(token)
+}
+
+/// Checks the request's token: the one place it is done, for the `Auth` extractor and for
+/// the idempotency layer, which must know the caller before it claims a key.
+pub(crate) async fn authenticate(headers: &HeaderMap, state: &AppState) -> ApiResult<Auth> {
+    let header = headers.get(AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthorized("missing the `Authorization: Bearer <token>` header".into())
+    })?;
+    let token = bearer_token(header)
+        .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
+    let hash = token_hash(token);
+    let generation = state.store.generation();
+    let now = std::time::Instant::now();
+    let found = match state.caches.tokens.get(&hash, generation, now) {
+        Some(t) => Some(t),
+        None => {
+            let found = state.store.token_by_hash(&hash).await?;
+            // Only tokens that exist are kept, so wrong guesses cannot fill the cache.
+            if let Some(t) = &found {
+                state.caches.tokens.put(&hash, generation, now, t.clone());
+            }
+            found
+        }
+    };
+    match found {
+        Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
+            app_id: t.app_id.map(Arc::from),
+        }),
+        _ => Err(ApiError::Unauthorized("invalid token".into())),
+    }
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::Unauthorized("missing the `Authorization: Bearer <token>` header".into())
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into())
-            })?;
-        let hash = token_hash(token);
-        let generation = state.store.generation();
-        let now = std::time::Instant::now();
-        let found = match state.caches.tokens.get(&hash, generation, now) {
-            Some(t) => Some(t),
-            None => {
-                let found = state.store.token_by_hash(&hash).await?;
-                // Only tokens that exist are kept, so wrong guesses cannot fill the cache.
-                if let Some(t) = &found {
-                    state.caches.tokens.put(&hash, generation, now, t.clone());
-                }
-                found
-            }
-        };
-        match found {
-            Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
-                app_id: t.app_id.map(Arc::from),
-            }),
-            _ => Err(ApiError::Unauthorized("invalid token".into())),
+        // Already checked by the idempotency layer for this request: not looked up twice.
+        if let Some(auth) = parts.extensions.get::<Auth>() {
+            return Ok(auth.clone());
         }
+        authenticate(&parts.headers, state).await
     }
 }
 
@@ -109,8 +127,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
 /// the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Strict inside the path tracker: arrays for objects and NULs in strings are refused at
+    // the field where they stand, and the error names that field (see `strict`).
     let parsed: Result<T, serde_path_to_error::Error<serde_json::Error>> =
-        serde_path_to_error::deserialize(&mut de);
+        serde_path_to_error::deserialize(strict::Strict(&mut de));
     let invalid_json = |e: &serde_json::Error| {
         ApiError::BadRequest(
             "invalid_json",
@@ -126,14 +146,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             Ok(v)
         }
         Err(e) => {
-            let path = e.path().to_string();
+            let mut loc = vec!["body".to_owned()];
+            for segment in e.path() {
+                use serde_path_to_error::Segment;
+                match segment {
+                    Segment::Seq { index } => loc.push(index.to_string()),
+                    Segment::Map { key } => loc.push(key.clone()),
+                    Segment::Enum { variant } => loc.push(variant.clone()),
+                    // A map key that failed (a NUL in it): the map is named.
+                    Segment::Unknown => {}
+                }
+            }
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
                 return Err(invalid_json(&inner));
-            }
-            let mut loc = vec!["body".to_owned()];
-            if path != "." {
-                loc.extend(path.split('.').map(str::to_owned));
             }
             // serde reports a missing field at its parent: name the field itself.
             let text = inner.to_string();
@@ -143,11 +169,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             {
                 loc.push(field.to_owned());
             }
+            let msg = strip_position(&text);
+            // A value of the right type that is not allowed (`null`, a NUL) is a value error.
+            let kind = if msg == NUL_MESSAGE || msg == NULL_MESSAGE {
+                "value_error"
+            } else {
+                "type_error"
+            };
             Err(ApiError::Validation(vec![
                 super::error::ValidationErrorItem {
                     loc,
-                    msg: strip_position(&inner.to_string()),
-                    kind: "type_error".into(),
+                    msg,
+                    kind: kind.into(),
                 },
             ]))
         }
@@ -166,11 +199,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(Params(
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        ))
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        // As in bodies (see `strict`): PostgreSQL refuses a NUL where SQLite would just
+        // find nothing, so it is refused here, the same on both.
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::invalid(&format!("query.{k}"), NUL_MESSAGE));
+        }
+        Ok(Params(pairs))
     }
 }
 
@@ -223,5 +263,28 @@ impl Params {
         self.str(name)
             .map(|v| super::types::parse_date(&format!("query.{name}"), v))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        let token = |v: &'static str| bearer_token(&HeaderValue::from_static(v)).map(str::to_owned);
+        for v in ["Bearer t0k", "bearer t0k", "BEARER t0k", "bEaReR   t0k "] {
+            assert_eq!(token(v).as_deref(), Some("t0k"), "{v}");
+        }
+        for v in [
+            "Basic t0k",
+            "Bearer",
+            "Bearer ",
+            "Bearert0k",
+            "t0k",
+            "Bearer\tt0k",
+        ] {
+            assert_eq!(token(v), None, "{v}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult};
+use super::extract::non_null;
 use crate::store::Millis;
 
 /// RFC 3339 with milliseconds, UTC (`2026-11-23T09:45:18.123Z`), as Svix writes dates.
@@ -34,7 +35,7 @@ pub fn parse_date(loc: &str, v: &str) -> ApiResult<Millis> {
         .ok_or_else(|| ApiError::invalid(loc, format!("expected an RFC 3339 date-time, got {v:?}")))
 }
 
-/// A PATCH field: absent (keep), `null` (clear) or a value.
+/// A PATCH field that may be cleared: absent (keep), `null` (clear) or a value.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Patch<T> {
     #[default]
@@ -61,16 +62,44 @@ impl<T> Patch<T> {
             Patch::Value(v) => *field = Some(v),
         }
     }
-    /// Applies the patch to a required field (`null` leaves it as it is).
+    pub fn as_value(&self) -> Option<&T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A PATCH field that cannot be cleared (not nullable in Svix's reference): absent (keep)
+/// or a value. `null` is refused with a 422 naming the field, rather than ignored: a client
+/// sending `"url": null` means something, and a 200 that did nothing would hide it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Update<T> {
+    #[default]
+    Missing,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Update<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Only called when the field is present (`#[serde(default)]` gives `Missing`).
+        Ok(match super::extract::non_null(d)? {
+            Some(v) => Update::Value(v),
+            None => Update::Missing,
+        })
+    }
+}
+
+impl<T> Update<T> {
     pub fn apply(self, field: &mut T) {
-        if let Patch::Value(v) = self {
+        if let Update::Value(v) = self {
             *field = v;
         }
     }
     pub fn as_value(&self) -> Option<&T> {
         match self {
-            Patch::Value(v) => Some(v),
-            _ => None,
+            Update::Value(v) => Some(v),
+            Update::Missing => None,
         }
     }
 }
@@ -101,14 +130,28 @@ pub fn check_uid(loc: &str, v: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Metadata values are strings; the keys were checked for NULs as they were read (see
+/// `extract::strict`), the values are checked here since a map of JSON values reaches the
+/// handler unchecked.
 pub fn check_metadata(loc: &str, m: &Map<String, Value>) -> ApiResult<()> {
-    match m.iter().find(|(_, v)| !v.is_string()) {
-        Some((k, _)) => Err(ApiError::invalid(
-            &format!("{loc}.{k}"),
-            "metadata values must be strings",
-        )),
-        None => Ok(()),
+    for (k, v) in m {
+        match v.as_str() {
+            None => {
+                return Err(ApiError::invalid(
+                    &format!("{loc}.{k}"),
+                    "metadata values must be strings",
+                ));
+            }
+            Some(v) if v.contains('\0') => {
+                return Err(ApiError::invalid(
+                    &format!("{loc}.{k}"),
+                    super::extract::NUL_MESSAGE,
+                ));
+            }
+            Some(_) => {}
+        }
     }
+    Ok(())
 }
 
 pub fn check_throttle(loc: &str, v: Option<u16>) -> ApiResult<()> {
@@ -179,8 +222,8 @@ pub struct ApplicationIn {
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub name: Patch<String>,
+    #[schema(value_type = String)]
+    pub name: Update<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub uid: Patch<String>,
@@ -188,8 +231,8 @@ pub struct ApplicationPatch {
     #[schema(value_type = Option<u16>)]
     pub throttle_rate: Patch<u16>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Patch<Map<String, Value>>,
+    #[schema(value_type = Object)]
+    pub metadata: Update<Map<String, Value>>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -240,14 +283,14 @@ pub struct EventTypeUpdate {
 #[serde(rename_all = "camelCase")]
 pub struct EventTypePatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub description: Patch<String>,
+    #[schema(value_type = String)]
+    pub description: Update<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub archived: Patch<bool>,
+    #[schema(value_type = bool)]
+    pub archived: Update<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub deprecated: Patch<bool>,
+    #[schema(value_type = bool)]
+    pub deprecated: Update<bool>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub feature_flag: Patch<String>,
@@ -297,7 +340,8 @@ pub struct EndpointIn {
     #[serde(default)]
     pub headers: Option<BTreeMap<String, String>>,
     /// Hookline extension: the `hookline-sig` preset deliveries are signed with (default `svix`).
-    #[serde(default)]
+    /// Never null: it always has a value (absent on PUT keeps the current one).
+    #[serde(default, deserialize_with = "non_null")]
     pub signature_scheme: Option<String>,
     /// Hookline extension: the replay window (seconds) receivers are told to apply.
     #[serde(default)]
@@ -311,17 +355,17 @@ pub struct EndpointIn {
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub url: Patch<String>,
+    #[schema(value_type = String)]
+    pub url: Update<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub description: Patch<String>,
+    #[schema(value_type = String)]
+    pub description: Update<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub uid: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disabled: Patch<bool>,
+    #[schema(value_type = bool)]
+    pub disabled: Update<bool>,
     #[serde(default, alias = "filterTypes")]
     #[schema(value_type = Option<Vec<String>>)]
     pub event_types: Patch<Vec<String>>,
@@ -332,11 +376,11 @@ pub struct EndpointPatch {
     #[schema(value_type = Option<u16>)]
     pub throttle_rate: Patch<u16>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Patch<Map<String, Value>>,
+    #[schema(value_type = Object)]
+    pub metadata: Update<Map<String, Value>>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub signature_scheme: Patch<String>,
+    #[schema(value_type = String)]
+    pub signature_scheme: Update<String>,
     #[serde(default)]
     #[schema(value_type = Option<u32>)]
     pub tolerance_hint: Patch<u32>,
@@ -447,8 +491,8 @@ pub struct MessageIn {
     /// Creates the application if it does not exist yet.
     #[serde(default)]
     pub application: Option<ApplicationIn>,
-    /// Days the payload is kept (5 to 90, default 90).
-    #[serde(default)]
+    /// Days the payload is kept (5 to 90, default 90). Not nullable in Svix's reference.
+    #[serde(default, deserialize_with = "non_null")]
     pub payload_retention_period: Option<i64>,
     /// Hours the payload is kept; overrides `payloadRetentionPeriod`.
     #[serde(default)]
@@ -577,6 +621,23 @@ mod tests {
         assert_eq!(p.a, Patch::Null);
         let p: P = serde_json::from_str(r#"{"a":3}"#).expect("json");
         assert_eq!(p.a, Patch::Value(3));
+    }
+
+    #[test]
+    fn update_refuses_null() {
+        #[derive(Deserialize)]
+        struct P {
+            #[serde(default)]
+            a: Update<u16>,
+        }
+        let p: P = serde_json::from_str("{}").expect("json");
+        assert_eq!(p.a, Update::Missing);
+        let p: P = serde_json::from_str(r#"{"a":3}"#).expect("json");
+        assert_eq!(p.a, Update::Value(3));
+        let e = serde_json::from_str::<P>(r#"{"a":null}"#)
+            .err()
+            .expect("null");
+        assert!(e.to_string().contains("must not be null"), "{e}");
     }
 
     #[test]

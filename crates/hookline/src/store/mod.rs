@@ -300,7 +300,15 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64>;
 
     /// Claims `key` for a new request; returns what is stored when it is already taken.
-    async fn claim_idempotency_key(&self, key: &str, now: Millis) -> Result<Option<Idempotent>>;
+    /// Claims `key` for the request whose fingerprint is `fingerprint`: `None` when it is
+    /// now this request's to run, else what the key holds (a kept response, a request still
+    /// running, or another request's claim).
+    async fn claim_idempotency_key(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now: Millis,
+    ) -> Result<Option<Idempotent>>;
     async fn finish_idempotency_key(&self, key: &str, status: u16, body: &[u8]) -> Result<()>;
     async fn release_idempotency_key(&self, key: &str) -> Result<()>;
     /// Drops keys created before `before`.

@@ -198,4 +198,6 @@ pub enum Idempotent {
     InProgress,
     /// The first response, to replay.
     Done { status: u16, body: Vec<u8> },
+    /// The key was claimed by a different request (another fingerprint).
+    OtherRequest,
 }

@@ -69,14 +69,23 @@ impl AuthStore for PgStore {
         Ok(r.rows_affected())
     }
 
-    async fn claim_idempotency_key(&self, key: &str, now: Millis) -> Result<Option<Idempotent>> {
+    async fn claim_idempotency_key(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now: Millis,
+    ) -> Result<Option<Idempotent>> {
         // A claim whose request never finished (the process died, or the handler was
-        // dropped) is taken over after a minute instead of answering 409 for a day.
+        // dropped) is taken over after a minute instead of answering 409 for a day, by the
+        // same request only: the key stays bound to the request that claimed it.
         let claimed = sqlx::query(
-            "INSERT INTO idempotency (key, created_at) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET created_at = $2 WHERE idempotency.status IS NULL AND idempotency.created_at < $3",
+            "INSERT INTO idempotency (key, fingerprint, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET created_at = $3, fingerprint = $2 \
+             WHERE idempotency.status IS NULL AND idempotency.created_at < $4 \
+             AND (idempotency.fingerprint IS NULL OR idempotency.fingerprint = $2)",
         )
         .bind(key)
+        .bind(fingerprint)
         .bind(now)
         .bind(now - STALE_CLAIM_MS)
         .execute(&self.pool)
@@ -84,11 +93,19 @@ impl AuthStore for PgStore {
         if claimed.rows_affected() == 1 {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT status, body FROM idempotency WHERE key = $1")
+        let row = sqlx::query("SELECT status, body, fingerprint FROM idempotency WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
         Ok(Some(match row {
+            // Bound to another request. No fingerprint: claimed before fingerprints were
+            // stored, replayed as then.
+            Some(r)
+                if r.get::<Option<String>, _>("fingerprint")
+                    .is_some_and(|f| f != fingerprint) =>
+            {
+                Idempotent::OtherRequest
+            }
             Some(r) => match r.get::<Option<i64>, _>("status") {
                 Some(status) => {
                     let sealed = r.get::<Option<Vec<u8>>, _>("body").unwrap_or_default();

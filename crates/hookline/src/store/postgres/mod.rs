@@ -40,6 +40,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../../migrations/postgres/0002_queue_endpoint_index.sql"),
     ),
+    (
+        3,
+        include_str!("../../../migrations/postgres/0003_idempotency_fingerprint.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

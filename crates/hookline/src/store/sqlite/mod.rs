@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/sqlite/0005_queue_indexes.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/sqlite/0006_idempotency_fingerprint.sql"),
+    ),
 ];
 
 /// The SQLite store.
