@@ -180,6 +180,7 @@ pub(super) async fn list_attempted_destinations(
                 .next_attempt_at
                 .filter(|_| d.status == DeliveryStatus::Pending)
                 .map(format_date),
+            version: 1,
             created_at: format_date(ep.created_at),
             updated_at: format_date(ep.updated_at),
         },
@@ -224,12 +225,14 @@ pub(super) async fn list_attempted_messages(
     )))
 }
 
-/// Schedules the message for the endpoint again, now (a manual attempt).
+/// Schedules the message for the endpoint again, now (a manual attempt). Answers 202 with
+/// `{}`, as Svix does: its reference declares a JSON body (`EmptyResponse`), and SDKs that
+/// parse every 2xx body (the JS SDK 1.x) fail on an empty one.
 pub(super) async fn resend(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, msg_id, ep_id)): Path<(String, String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(StatusCode, Json<serde_json::Map<String, serde_json::Value>>)> {
     let (app, msg) = message::find(&state, &auth, &app_id, &msg_id).await?;
     let ep = state
         .store
@@ -239,5 +242,5 @@ pub(super) async fn resend(
     let now = crate::now_millis();
     state.store.requeue_delivery(&msg.id, &ep.id, now).await?;
     state.wake.queued(now);
-    Ok(StatusCode::ACCEPTED)
+    Ok((StatusCode::ACCEPTED, Json(serde_json::Map::new())))
 }

@@ -17,15 +17,23 @@ pub(super) async fn app_portal_access(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<AppPortalAccessOut>> {
     auth.require_admin()?;
+    // As `extract::Body` does: the body limit is the one way reading it fails, answered as
+    // JSON like every error (axum's own rejection is plain text).
+    let body = body.map_err(|_| ApiError::PayloadTooLarge(state.max_body_bytes))?;
     // The body is optional here: an empty one means all defaults.
     let input: AppPortalAccessIn = if body.iter().all(u8::is_ascii_whitespace) {
         AppPortalAccessIn::default()
     } else {
         parse_json(&body)?
     };
+    // Checked even when the application exists and it is not used: a request the document
+    // calls invalid is refused, whatever the state.
+    if let Some(a) = &input.application {
+        app::check(a, "body.application")?;
+    }
     let application = match state.store.app(&app_id).await? {
         Some(a) => a,
         None => match input.application {

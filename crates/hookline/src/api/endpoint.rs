@@ -21,7 +21,7 @@ use crate::store::{Application, Endpoint, Order};
 pub(super) const DEFAULT_SCHEME: &str = "svix";
 
 /// Header names a delivery sets itself, or that proxies own: not settable per endpoint.
-const RESERVED_HEADERS: &[&str] = &[
+pub(super) const RESERVED_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
     "host",
@@ -55,6 +55,7 @@ pub(super) fn out(e: Endpoint) -> EndpointOut {
         signature_scheme: e.signature_scheme,
         tolerance_hint: e.tolerance_hint,
         timeout_seconds: e.timeout_secs,
+        version: 1,
         created_at: format_date(e.created_at),
         updated_at: format_date(e.updated_at),
     }

@@ -31,6 +31,17 @@ fn check_flag(flag: Option<&String>) -> ApiResult<()> {
     flag.map_or(Ok(()), |f| check_uid("body.featureFlag", f))
 }
 
+/// `schemas` maps versions to JSON Schemas: an object, as Svix's reference declares.
+fn check_schemas(schemas: Option<&serde_json::Value>) -> ApiResult<()> {
+    match schemas {
+        Some(v) if !v.is_object() => Err(ApiError::invalid(
+            "body.schemas",
+            "must be an object (versions to JSON Schemas)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 async fn find(state: &AppState, name: &str) -> ApiResult<EventType> {
     state
         .store
@@ -66,6 +77,7 @@ pub(super) async fn create_event_type(
     auth.require_admin()?;
     check_uid("body.name", &input.name)?;
     check_flag(input.feature_flag.as_ref())?;
+    check_schemas(input.schemas.as_ref())?;
     let now = crate::now_millis();
     // Svix: creating an event type that was archived brings it back, with the new fields.
     if let Some(mut old) = state
@@ -114,6 +126,7 @@ pub(super) async fn update_event_type(
 ) -> ApiResult<(StatusCode, Json<EventTypeOut>)> {
     auth.require_admin()?;
     check_flag(input.feature_flag.as_ref())?;
+    check_schemas(input.schemas.as_ref())?;
     let now = crate::now_millis();
     match state.store.event_type(&name).await? {
         Some(mut et) => {
@@ -153,6 +166,7 @@ pub(super) async fn patch_event_type(
     auth.require_admin()?;
     let mut et = find(&state, &name).await?;
     check_flag(patch.feature_flag.as_value())?;
+    check_schemas(patch.schemas.as_value())?;
     patch.description.apply(&mut et.description);
     patch.archived.apply(&mut et.archived);
     patch.deprecated.apply(&mut et.deprecated);

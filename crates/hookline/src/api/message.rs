@@ -74,6 +74,9 @@ pub(super) async fn create_message(
     if let Some(ch) = &input.channels {
         check_list("body.channels", ch, 0, 5, 128)?;
     }
+    if let Some(a) = &input.application {
+        app::check(a, "body.application")?;
+    }
     if !input.payload.is_object() {
         return Err(ApiError::invalid("body.payload", "must be a JSON object"));
     }

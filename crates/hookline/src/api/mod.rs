@@ -195,11 +195,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(log_request));
-    Router::new()
+    let routes = Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::NotFound("route") })
-        .with_state(state)
+        .with_state(state);
+    without_trailing_slash(routes)
+}
+
+/// `/api/v1/app/` answers as `/api/v1/app`, as Svix's server does (older SDKs and
+/// hand-written clients send both). The router matches before any `Router::layer`
+/// middleware sees the request, so the rewrite wraps the whole router from outside.
+fn without_trailing_slash(routes: Router) -> Router {
+    Router::new()
+        .fallback_service(tower_http::normalize_path::NormalizePath::trim_trailing_slash(routes))
 }
 
 /// One line per request: method, route (never the query, a body or a header), status and
@@ -238,14 +247,14 @@ async fn metrics(
 
 /// Only the health check and metrics: what a worker-only process serves.
 pub fn health_router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/api/v1/health", get(health::health).head(health::health))
         .route(
             "/api/v1/health/ping",
             get(health::health).head(health::health),
         )
-        .fallback(|| async { ApiError::NotFound("route") })
-        .with_state(state)
+        .fallback(|| async { ApiError::NotFound("route") });
+    without_trailing_slash(routes.with_state(state))
 }
 
 /// `limit`, `iterator` (a `-` prefix pages backwards) and `order` from the query.

@@ -1,366 +1,20 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI document of Hookline's own API, built from the
-//! wire types (utoipa `ToSchema`) and the operation table below, which lists every route
-//! the router serves (a test checks the two agree, and that every path answers).
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of Hookline's own API, built from
+//! the operation table in [`ops`] and the wire types (utoipa `ToSchema`), with the checks the
+//! handlers make written into the schemas ([`rules`]), so generators and fuzzers see what
+//! the server really accepts and answers. Tests check that the table and the router agree,
+//! that every parameter is typed and every status the server answers is documented; CI
+//! validates the served document and fuzzes the server with it (`.ci/schemathesis.sh`).
+
+mod ops;
+mod rules;
 
 use axum::Json;
+use serde_json::{Map, Value, json};
 use utoipa::OpenApi as _;
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, Required,
-    ResponseBuilder,
-};
 
 use super::error::{HttpErrorOut, HttpValidationError, ValidationErrorItem};
 use super::types::*;
-
-/// One operation: method, path, id, request body schema, success status and body schema.
-pub struct Op {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub id: &'static str,
-    pub body: Option<&'static str>,
-    pub status: u16,
-    pub response: Option<&'static str>,
-}
-
-const fn op(
-    method: &'static str,
-    path: &'static str,
-    id: &'static str,
-    body: Option<&'static str>,
-    status: u16,
-    response: Option<&'static str>,
-) -> Op {
-    Op {
-        method,
-        path,
-        id,
-        body,
-        status,
-        response,
-    }
-}
-
-/// Every operation the API serves.
-pub const OPERATIONS: &[Op] = &[
-    op("get", "/api/v1/health", "v1.health.get", None, 204, None),
-    op(
-        "get",
-        "/api/v1/openapi.json",
-        "hookline.openapi.get",
-        None,
-        200,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app",
-        "v1.application.list",
-        None,
-        200,
-        Some("ListResponse_ApplicationOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app",
-        "v1.application.create",
-        Some("ApplicationIn"),
-        201,
-        Some("ApplicationOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}",
-        "v1.application.get",
-        None,
-        200,
-        Some("ApplicationOut"),
-    ),
-    op(
-        "put",
-        "/api/v1/app/{app_id}",
-        "v1.application.update",
-        Some("ApplicationIn"),
-        200,
-        Some("ApplicationOut"),
-    ),
-    op(
-        "patch",
-        "/api/v1/app/{app_id}",
-        "v1.application.patch",
-        Some("ApplicationPatch"),
-        200,
-        Some("ApplicationOut"),
-    ),
-    op(
-        "delete",
-        "/api/v1/app/{app_id}",
-        "v1.application.delete",
-        None,
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/event-type",
-        "v1.event-type.list",
-        None,
-        200,
-        Some("ListResponse_EventTypeOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/event-type",
-        "v1.event-type.create",
-        Some("EventTypeIn"),
-        201,
-        Some("EventTypeOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/event-type/{event_type_name}",
-        "v1.event-type.get",
-        None,
-        200,
-        Some("EventTypeOut"),
-    ),
-    op(
-        "put",
-        "/api/v1/event-type/{event_type_name}",
-        "v1.event-type.update",
-        Some("EventTypeUpdate"),
-        200,
-        Some("EventTypeOut"),
-    ),
-    op(
-        "patch",
-        "/api/v1/event-type/{event_type_name}",
-        "v1.event-type.patch",
-        Some("EventTypePatch"),
-        200,
-        Some("EventTypeOut"),
-    ),
-    op(
-        "delete",
-        "/api/v1/event-type/{event_type_name}",
-        "v1.event-type.delete",
-        None,
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint",
-        "v1.endpoint.list",
-        None,
-        200,
-        Some("ListResponse_EndpointOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/endpoint",
-        "v1.endpoint.create",
-        Some("EndpointIn"),
-        201,
-        Some("EndpointOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}",
-        "v1.endpoint.get",
-        None,
-        200,
-        Some("EndpointOut"),
-    ),
-    op(
-        "put",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}",
-        "v1.endpoint.update",
-        Some("EndpointIn"),
-        200,
-        Some("EndpointOut"),
-    ),
-    op(
-        "patch",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}",
-        "v1.endpoint.patch",
-        Some("EndpointPatch"),
-        200,
-        Some("EndpointOut"),
-    ),
-    op(
-        "delete",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}",
-        "v1.endpoint.delete",
-        None,
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers",
-        "v1.endpoint.get-headers",
-        None,
-        200,
-        Some("EndpointHeadersOut"),
-    ),
-    op(
-        "put",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers",
-        "v1.endpoint.update-headers",
-        Some("EndpointHeadersIn"),
-        204,
-        None,
-    ),
-    op(
-        "patch",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/headers",
-        "v1.endpoint.patch-headers",
-        Some("EndpointHeadersPatchIn"),
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret",
-        "v1.endpoint.get-secret",
-        None,
-        200,
-        Some("EndpointSecretOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate",
-        "v1.endpoint.rotate-secret",
-        Some("EndpointSecretRotateIn"),
-        200,
-        Some("EndpointSecretOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats",
-        "v1.endpoint.get-stats",
-        None,
-        200,
-        Some("EndpointStats"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/recover",
-        "v1.endpoint.recover",
-        Some("RecoverIn"),
-        202,
-        Some("RecoverOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example",
-        "v1.endpoint.send-example",
-        Some("EventExampleIn"),
-        200,
-        Some("MessageOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/msg",
-        "v1.message-attempt.list-attempted-messages",
-        None,
-        200,
-        Some("ListResponse_EndpointMessageOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/msg",
-        "v1.message.list",
-        None,
-        200,
-        Some("ListResponse_MessageOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/msg",
-        "v1.message.create",
-        Some("MessageIn"),
-        202,
-        Some("MessageOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/msg/{msg_id}",
-        "v1.message.get",
-        None,
-        200,
-        Some("MessageOut"),
-    ),
-    op(
-        "delete",
-        "/api/v1/app/{app_id}/msg/{msg_id}/content",
-        "v1.message.expunge-content",
-        None,
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/msg/{msg_id}/endpoint",
-        "v1.message-attempt.list-attempted-destinations",
-        None,
-        200,
-        Some("ListResponse_MessageEndpointOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend",
-        "v1.message-attempt.resend",
-        None,
-        202,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}",
-        "v1.message-attempt.get",
-        None,
-        200,
-        Some("MessageAttemptOut"),
-    ),
-    op(
-        "delete",
-        "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content",
-        "v1.message-attempt.expunge-content",
-        None,
-        204,
-        None,
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/attempt/msg/{msg_id}",
-        "v1.message-attempt.list-by-msg",
-        None,
-        200,
-        Some("ListResponse_MessageAttemptOut"),
-    ),
-    op(
-        "get",
-        "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}",
-        "v1.message-attempt.list-by-endpoint",
-        None,
-        200,
-        Some("ListResponse_MessageAttemptOut"),
-    ),
-    op(
-        "post",
-        "/api/v1/auth/app-portal-access/{app_id}",
-        "v1.authentication.app-portal-access",
-        Some("AppPortalAccessIn"),
-        200,
-        Some("AppPortalAccessOut"),
-    ),
-];
+pub use ops::{Access, Need, OPERATIONS, Op, Query};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(
@@ -374,122 +28,256 @@ pub const OPERATIONS: &[Op] = &[
 )))]
 struct Schemas;
 
-fn json_ref(name: &str) -> utoipa::openapi::Content {
-    ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name(name)))
-        .build()
-}
+const DESCRIPTION: &str = "Svix-compatible management API. Hookline extensions: an endpoint's \
+    `signatureScheme` (any sending-capable hookline-sig preset; default `svix`), `toleranceHint` \
+    and `timeoutSeconds`; `filterTypes` accepted and returned as an alias of `eventTypes`; \
+    `secret/rotate` answers with the new secret; attempts carry `failureReason`. Paths answer \
+    with or without a trailing slash.";
 
 /// Builds the document.
-pub fn document() -> OpenApi {
-    let mut paths = PathsBuilder::new();
+pub fn document() -> Value {
+    let mut paths = Map::new();
     for o in OPERATIONS {
-        let method = match o.method {
-            "get" => HttpMethod::Get,
-            "post" => HttpMethod::Post,
-            "put" => HttpMethod::Put,
-            "patch" => HttpMethod::Patch,
-            _ => HttpMethod::Delete,
-        };
-        let mut ok = ResponseBuilder::new().description("Success");
-        if let Some(r) = o.response {
-            ok = ok.content("application/json", json_ref(r));
-        }
-        let mut b = OperationBuilder::new()
-            .operation_id(Some(o.id))
-            .response(o.status.to_string(), ok.build())
-            .response(
-                "401",
-                ResponseBuilder::new()
-                    .description("Unauthorized")
-                    .content("application/json", json_ref("HttpErrorOut"))
-                    .build(),
-            )
-            .response(
-                "403",
-                ResponseBuilder::new()
-                    .description("Forbidden")
-                    .content("application/json", json_ref("HttpErrorOut"))
-                    .build(),
-            )
-            .response(
-                "404",
-                ResponseBuilder::new()
-                    .description("Not found")
-                    .content("application/json", json_ref("HttpErrorOut"))
-                    .build(),
-            )
-            .response(
-                "409",
-                ResponseBuilder::new()
-                    .description("Conflict")
-                    .content("application/json", json_ref("HttpErrorOut"))
-                    .build(),
-            )
-            .response(
-                "413",
-                ResponseBuilder::new()
-                    .description("Body too large")
-                    .content("application/json", json_ref("HttpErrorOut"))
-                    .build(),
-            )
-            .response(
-                "422",
-                ResponseBuilder::new()
-                    .description("Validation error")
-                    .content("application/json", json_ref("HTTPValidationError"))
-                    .build(),
-            );
-        for name in o
-            .path
-            .split('/')
-            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        {
-            b = b.parameter(
-                ParameterBuilder::new()
-                    .name(name)
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .build(),
-            );
-        }
-        if o.method == "post" {
-            b = b.parameter(
-                ParameterBuilder::new()
-                    .name("idempotency-key")
-                    .parameter_in(ParameterIn::Header)
-                    .required(Required::False)
-                    .build(),
-            );
-        }
-        if let Some(body) = o.body {
-            b = b.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", json_ref(body))
-                    .required(Some(Required::True))
-                    .build(),
-            ));
-        }
-        paths = paths.path(o.path, PathItem::new(method, b.build()));
+        let item = paths
+            .entry(o.path)
+            .or_insert_with(|| Value::Object(Map::new()));
+        item[o.method] = operation(o);
     }
-    let mut doc = OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("Hookline API").version(env!("CARGO_PKG_VERSION")).description(Some(
-            "Svix-compatible management API. Hookline extensions: an endpoint's `signatureScheme` (any sending-capable \
-             hookline-sig preset; default `svix`) and `toleranceHint`; `filterTypes` accepted and returned as an alias of \
-             `eventTypes`; `secret/rotate` answers with the new secret.",
-        )).build())
-        .paths(paths.build())
-        .security(Some(vec![SecurityRequirement::new("HTTPBearer", Vec::<String>::new())]))
-        .build();
-    let mut components = Schemas::openapi().components.unwrap_or_default();
-    components.add_security_scheme(
-        "HTTPBearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-    );
-    doc.components = Some(components);
-    doc
+    let mut schemas = serde_json::to_value(Schemas::openapi().components.unwrap_or_default())
+        .unwrap_or_default()["schemas"]
+        .take();
+    schemas["EmptyResponse"] = json!({"type": "object", "description": "An empty object: `{}`."});
+    schemas["OpenApiDocument"] = json!({"type": "object", "description": "This document."});
+    rules::apply(&mut schemas);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hookline API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": DESCRIPTION,
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"HTTPBearer": {"type": "http", "scheme": "bearer"}},
+        },
+    })
 }
 
-pub(super) async fn serve() -> Json<OpenApi> {
+pub(super) async fn serve() -> Json<Value> {
     Json(document())
+}
+
+/// The error statuses an operation can answer, each with why, from what the operation is:
+/// authenticated or not, with path parameters, a body, query parameters.
+pub fn errors_of(o: &Op) -> Vec<(u16, &'static str)> {
+    if o.access == Access::Public {
+        return Vec::new();
+    }
+    let writes = matches!(o.method, "post" | "put" | "patch");
+    let has_path_params = o.path.contains('{');
+    let mut e = vec![
+        (
+            400,
+            "`invalid_json`: the body is not JSON; `invalid_value`: a value the database cannot store",
+        ),
+        (401, "No token, or a token that is not valid"),
+        (
+            403,
+            "A token without access to this operation (an app-portal token on an admin operation)",
+        ),
+    ];
+    if has_path_params {
+        e.push((
+            404,
+            "Not found: a resource in the path does not exist, or the token cannot see it",
+        ));
+    }
+    if writes {
+        e.push((409, "A unique key (uid, eventId, name) is taken, or a request with the same idempotency-key is in progress"));
+    }
+    if o.body.is_some() {
+        e.push((413, "The body is larger than `max_body_bytes`"));
+    }
+    if matches!(o.body, Some((_, Need::Required))) {
+        e.push((
+            415,
+            "The body was not sent as `content-type: application/json`",
+        ));
+    }
+    // POSTs read `idempotency-key`; a PUT checks the id it creates from the path.
+    if o.body.is_some() || !o.query.is_empty() || o.method == "post" || o.method == "put" {
+        e.push((
+            422,
+            "Validation error: the location and reason of each problem",
+        ));
+    }
+    e
+}
+
+fn operation(o: &Op) -> Value {
+    let mut responses = Map::new();
+    for (status, body) in o.ok {
+        let mut r = json!({"description": "Success"});
+        if let Some(schema) = body {
+            r["content"] = json_ref(schema);
+        }
+        responses.insert(status.to_string(), r);
+    }
+    for (status, why) in errors_of(o) {
+        let schema = if status == 422 {
+            "HTTPValidationError"
+        } else {
+            "HttpErrorOut"
+        };
+        responses.insert(
+            status.to_string(),
+            json!({"description": why, "content": json_ref(schema)}),
+        );
+    }
+    let mut parameters: Vec<Value> = o
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            json!({
+                "name": name, "in": "path", "required": true,
+                "description": path_description(name),
+                "schema": rules::id_schema(),
+            })
+        })
+        .collect();
+    for q in o.query {
+        parameters.extend(query_parameters(*q));
+    }
+    if o.method == "post" && o.access != Access::Public {
+        parameters.push(json!({
+            "name": "idempotency-key", "in": "header", "required": false,
+            "description": "A retry with the same key (and token and path) within 24 hours gets the first answer",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[\\t\\x20-\\x7e]+$"},
+        }));
+    }
+    let mut out = json!({
+        "operationId": o.id,
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if o.access == Access::Public {
+        out["security"] = json!([]);
+    } else {
+        out["security"] = json!([{"HTTPBearer": []}]);
+    }
+    if let Some((schema, need)) = o.body {
+        out["requestBody"] = json!({
+            "required": need == Need::Required,
+            "content": json_ref(schema),
+        });
+    }
+    out
+}
+
+fn json_ref(name: &str) -> Value {
+    json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}})
+}
+
+fn path_description(name: &str) -> &'static str {
+    match name {
+        "app_id" => "The application's id or uid",
+        "endpoint_id" => "The endpoint's id or uid",
+        "msg_id" => "The message's id or eventId",
+        "attempt_id" => "The attempt's id",
+        _ => "The event type's name",
+    }
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    let mut q = json!({"name": name, "in": "query", "required": false, "description": description});
+    q["schema"] = schema;
+    q
+}
+
+fn date(name: &str, description: &str) -> Value {
+    query(
+        name,
+        description,
+        json!({"type": "string", "format": "date-time"}),
+    )
+}
+
+fn flag(name: &str, description: &str) -> Value {
+    query(name, description, json!({"type": "boolean"}))
+}
+
+fn query_parameters(q: Query) -> Vec<Value> {
+    match q {
+        Query::Page => vec![
+            query(
+                "limit",
+                "Items per page: 1 to 250 (larger values are capped at 250, 0 counts as 1); default 50",
+                json!({"type": "integer", "format": "int64", "minimum": 0}),
+            ),
+            query(
+                "iterator",
+                "The `iterator` of the previous page, or its `prevIterator` (a `-` prefix) to page backwards",
+                json!({"type": "string"}),
+            ),
+            query(
+                "order",
+                "The order of the items",
+                json!({"type": "string", "enum": ["ascending", "descending"]}),
+            ),
+        ],
+        Query::MessageFilter => vec![
+            query(
+                "status",
+                "Only messages whose delivery has this status (0 success, 1 pending, 2 fail, 3 sending)",
+                json!({"type": "integer", "minimum": 0, "maximum": 3}),
+            ),
+            query(
+                "channel",
+                "Only messages sent on this channel",
+                json!({"type": "string"}),
+            ),
+            event_types(),
+            date("before", "Only messages created before this time"),
+            date("after", "Only messages created after this time"),
+        ],
+        Query::WithContent => vec![flag("with_content", "Include the payload (default true)")],
+        Query::AttemptFilter => vec![
+            query(
+                "status",
+                "Only attempts with this status (0 success, 1 pending, 2 fail, 3 sending)",
+                json!({"type": "integer", "minimum": 0, "maximum": 3}),
+            ),
+            query(
+                "status_code_class",
+                "Only attempts whose response status is in this class (0: no response)",
+                json!({"type": "integer", "enum": [0, 100, 200, 300, 400, 500]}),
+            ),
+            query(
+                "endpoint_id",
+                "Only attempts to this endpoint",
+                json!({"type": "string"}),
+            ),
+            query(
+                "channel",
+                "Only attempts of messages sent on this channel",
+                json!({"type": "string"}),
+            ),
+            event_types(),
+            date("before", "Only attempts made before this time"),
+            date("after", "Only attempts made after this time"),
+        ],
+        Query::Flag(name, description) => vec![flag(name, description)],
+        Query::Date(name, description) => vec![date(name, description)],
+    }
+}
+
+fn event_types() -> Value {
+    json!({
+        "name": "event_types", "in": "query", "required": false,
+        "description": "Only these event types (repeated, or comma-separated)",
+        "style": "form", "explode": true,
+        "schema": {"type": "array", "items": {"type": "string"}},
+    })
 }

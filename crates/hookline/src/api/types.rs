@@ -212,7 +212,8 @@ pub struct ApplicationIn {
     pub name: String,
     #[serde(default)]
     pub uid: Option<String>,
-    #[serde(default)]
+    /// `rateLimit` is what Svix 1.x SDKs send.
+    #[serde(default, alias = "rateLimit")]
     pub throttle_rate: Option<u16>,
     #[serde(default)]
     pub metadata: Map<String, Value>,
@@ -329,7 +330,8 @@ pub struct EndpointIn {
     pub event_types: Option<Vec<String>>,
     #[serde(default)]
     pub channels: Option<Vec<String>>,
-    #[serde(default)]
+    /// `rateLimit` is what Svix 1.x SDKs send.
+    #[serde(default, alias = "rateLimit")]
     pub throttle_rate: Option<u16>,
     #[serde(default)]
     pub metadata: Map<String, Value>,
@@ -406,6 +408,8 @@ pub struct EndpointOut {
     pub signature_scheme: String,
     pub tolerance_hint: Option<u32>,
     pub timeout_seconds: Option<u32>,
+    /// Always 1: Svix 1.x SDKs require the field (deprecated there, gone from today's API).
+    pub version: i32,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -561,6 +565,8 @@ pub struct MessageEndpointOut {
     pub status: i64,
     pub status_text: String,
     pub next_attempt: Option<String>,
+    /// Always 1: Svix 1.x SDKs require the field.
+    pub version: i32,
     pub created_at: String,
     pub updated_at: String,
 }

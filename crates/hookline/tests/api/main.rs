@@ -4,6 +4,7 @@
 
 mod apps;
 mod common;
+mod compat;
 mod delivery;
 mod endpoints;
 mod errors;

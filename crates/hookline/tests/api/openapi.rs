@@ -1,16 +1,14 @@
+//! The served OpenAPI document: it covers Svix's reference, every operation answers, every
+//! parameter is typed, and every status the server answers is documented with a JSON body.
+//! (CI also validates it with openapi-spec-validator and fuzzes with schemathesis:
+//! `.ci/schemathesis.sh`; these checks need no Python.)
+
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::common::spawn_app;
+use crate::common::{TestApp, spawn_app};
 
-#[tokio::test]
-async fn the_document_lists_every_reference_path_and_each_answers() {
-    let app = spawn_app().await;
-    let (s, doc) = app.get("/api/v1/openapi.json").await;
-    assert_eq!(s, StatusCode::OK);
-    let paths = doc["paths"].as_object().expect("paths");
-
-    // Every path of Svix's reference (but logout) is served.
+pub(crate) fn reference() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/reference/svix-openapi.json"
@@ -20,46 +18,59 @@ async fn the_document_lists_every_reference_path_and_each_answers() {
             "Svix's reference document is expected at {path} (shared/ beside the repository): {e}"
         )
     });
-    let reference: Value = serde_json::from_str(&text).expect("reference");
-    for (path, ops) in reference["paths"].as_object().expect("paths") {
-        if path == "/api/v1/auth/logout" || path == "/api/v1/health/ping" {
+    serde_json::from_str(&text).expect("reference")
+}
+
+/// Every operation of a document: (method, path template, operation).
+pub(crate) fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if ["get", "post", "put", "patch", "delete", "head"].contains(&method.as_str()) {
+                out.push((method.clone(), path.clone(), op.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// A path with placeholder ids: each answers (with 404, or 422 for a malformed one).
+fn concrete(path: &str) -> String {
+    path.replace("{app_id}", "app_x")
+        .replace("{endpoint_id}", "ep_x")
+        .replace("{msg_id}", "msg_x")
+        .replace("{attempt_id}", "atmpt_x")
+        .replace("{event_type_name}", "x")
+}
+
+#[tokio::test]
+async fn the_document_lists_every_reference_path_and_each_answers() {
+    let app = spawn_app().await;
+    let (s, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let paths = doc["paths"].as_object().expect("paths");
+
+    // Every path of Svix's reference (but logout) is served.
+    for (method, path, _) in operations(&reference()) {
+        if path == "/api/v1/auth/logout" || path == "/api/v1/health/ping" || method == "head" {
             continue;
         }
-        for method in ops
-            .as_object()
-            .expect("ops")
-            .keys()
-            .filter(|m| *m != "head")
-        {
-            let ours = paths.get(path).and_then(|p| p.get(method));
-            assert!(ours.is_some(), "{method} {path} missing from our document");
-        }
+        let ours = paths.get(&path).and_then(|p| p.get(&method));
+        assert!(ours.is_some(), "{method} {path} missing from our document");
     }
 
     // Every operation in our document answers: not 405, not the unknown-route 404.
-    for (path, ops) in paths {
-        for (method, _) in ops.as_object().expect("ops") {
-            let concrete = path
-                .replace("{app_id}", "app_x")
-                .replace("{endpoint_id}", "ep_x")
-                .replace("{msg_id}", "msg_x")
-                .replace("{attempt_id}", "atmpt_x")
-                .replace("{event_type_name}", "x");
-            let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let body = if m == Method::GET || m == Method::DELETE {
-                None
-            } else {
-                Some(serde_json::json!({}))
-            };
-            let (s, v) = app.call(m, &concrete, body).await;
-            assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            assert!(s.as_u16() < 500, "{method} {path}: {s} {v}");
-            assert_ne!(
-                v["detail"].as_str(),
-                Some("route not found"),
-                "{method} {path}"
-            );
-        }
+    for (method, path, _) in operations(&doc) {
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let body = (m != Method::GET && m != Method::DELETE).then(|| serde_json::json!({}));
+        let (s, v) = app.call(m, &concrete(&path), body).await;
+        assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(s.as_u16() < 500, "{method} {path}: {s} {v}");
+        assert_ne!(
+            v["detail"].as_str(),
+            Some("route not found"),
+            "{method} {path}"
+        );
     }
     // The schemas referenced exist.
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
@@ -68,5 +79,232 @@ async fn the_document_lists_every_reference_path_and_each_answers() {
         let name = r.split('"').next().expect("name");
         assert!(schemas.contains_key(name), "dangling $ref {name}");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_parameter_is_typed_and_lists_document_paging() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/v1/openapi.json").await;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1.")),
+        "{}",
+        doc["openapi"]
+    );
+    for (method, path, op) in operations(&doc) {
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for p in &params {
+            let schema = &p["schema"];
+            assert!(
+                schema.get("type").is_some() || schema.get("$ref").is_some(),
+                "{method} {path}: parameter {} has no typed schema: {p}",
+                p["name"]
+            );
+            assert!(p["in"].is_string() && p["name"].is_string(), "{p}");
+        }
+        // Every path parameter of the template is declared, and required.
+        for name in path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        {
+            assert!(
+                params
+                    .iter()
+                    .any(|p| p["name"] == name && p["in"] == "path" && p["required"] == true),
+                "{method} {path}: path parameter {name} undeclared"
+            );
+        }
+        let ok = &op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+        if ok.as_str().is_some_and(|r| r.contains("ListResponse_")) {
+            for name in ["limit", "iterator", "order"] {
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == name && p["in"] == "query"),
+                    "{method} {path}: list without {name}"
+                );
+            }
+        }
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            assert!(
+                response["description"].is_string(),
+                "{method} {path} {status}"
+            );
+            if status.starts_with('4') {
+                assert!(
+                    response["content"]["application/json"]["schema"]["$ref"].is_string(),
+                    "{method} {path}: {status} without its error body"
+                );
+            }
+        }
+    }
+    app.stop().await;
+}
+
+/// One request of the walk: token, body (content type and text), target.
+type Try<'a> = (Option<&'a str>, Option<(&'a str, &'a str)>, String);
+
+/// A raw request: status, content type, body text.
+async fn raw(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> (u16, String, String) {
+    let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+    let mut req = app.client.request(m, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some((content_type, text)) = body {
+        req = req
+            .header("content-type", content_type)
+            .body(text.to_owned());
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, ct, r.text().await.expect("body"))
+}
+
+/// Drives every operation into its error paths (no token, an invalid token, a body that
+/// is not JSON, a body of another content type, a JSON body of the wrong shape, a bad query,
+/// an oversized body) and checks that each status answered is documented for that
+/// operation, with a JSON body.
+#[tokio::test]
+async fn every_status_answered_is_documented() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/v1/openapi.json").await;
+    let app_id = app.create_app("doc", None).await;
+    let big = "x".repeat(1_100_000);
+    let mut seen = std::collections::BTreeSet::new();
+    for (method, path, op) in operations(&doc) {
+        let documented: Vec<u16> = op["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .map(|k| k.parse().expect("status"))
+            .collect();
+        let real = concrete(&path).replace("app_x", &app_id);
+        let token = app.token.as_str();
+        let has_body = op.get("requestBody").is_some();
+        let big_json = format!("{{\"name\": \"{big}\"}}");
+        let mut tries: Vec<Try<'_>> = vec![
+            (None, None, real.clone()),
+            (Some("hk_wrong-token-0123456789abcdef"), None, real.clone()),
+            (Some(token), None, real.clone()),
+            (Some(token), None, format!("{real}?limit=x&order=up")),
+        ];
+        if has_body {
+            tries.extend([
+                (
+                    Some(token),
+                    Some(("application/json", "{\"a\": ")),
+                    real.clone(),
+                ),
+                (Some(token), Some(("text/plain", "{}")), real.clone()),
+                (Some(token), Some(("application/json", "{}")), real.clone()),
+                (Some(token), Some(("application/json", "[1]")), real.clone()),
+                (
+                    Some(token),
+                    Some(("application/json", big_json.as_str())),
+                    real.clone(),
+                ),
+            ]);
+        }
+        for (token, body, target) in tries {
+            let (status, ct, text) = raw(&app, &method, &target, token, body).await;
+            seen.insert(status);
+            assert!(
+                documented.contains(&status),
+                "{method} {path} answered {status}, not documented ({documented:?}): {text}"
+            );
+            if status >= 400 {
+                assert!(
+                    ct.starts_with("application/json"),
+                    "{method} {path} {status}: {ct}"
+                );
+                let v: Value = serde_json::from_str(&text).expect("an error body is JSON");
+                assert!(v.get("detail").is_some(), "{method} {path} {status}: {v}");
+            }
+        }
+    }
+    // The walk reached the statuses it is meant to check.
+    for status in [400, 401, 404, 413, 415, 422] {
+        assert!(
+            seen.contains(&status),
+            "no request answered {status}: {seen:?}"
+        );
+    }
+    app.stop().await;
+}
+
+/// What schemathesis found where the server, not the document, was wrong: requests the
+/// document calls invalid were accepted.
+#[tokio::test]
+async fn requests_the_document_calls_invalid_are_refused() {
+    let app = spawn_app().await;
+    let app_id = app.create_app("strict", Some("strict")).await;
+    // An event type's `schemas` is an object (versions to JSON Schemas), as Svix declares.
+    let (s, v) = app
+        .post(
+            "/api/v1/event-type",
+            serde_json::json!({"name": "a.b", "description": "d", "schemas": [1]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        v["detail"][0]["loc"],
+        serde_json::json!(["body", "schemas"])
+    );
+    let (s, _) = app
+        .post(
+            "/api/v1/event-type",
+            serde_json::json!({"name": "a.b", "description": "d", "schemas": {"1": {}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for (method, path) in [
+        (Method::PUT, "/api/v1/event-type/a.b"),
+        (Method::PATCH, "/api/v1/event-type/a.b"),
+    ] {
+        let (s, v) = app
+            .call(
+                method.clone(),
+                path,
+                Some(serde_json::json!({"description": "d", "schemas": "x"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{method} {v}");
+    }
+    // An invalid `application` is refused even when the application exists (and the
+    // field goes unused).
+    let bad_application = serde_json::json!({"name": "x", "metadata": {"k": 1}});
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/auth/app-portal-access/{app_id}"),
+            serde_json::json!({"application": bad_application}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        v["detail"][0]["loc"],
+        serde_json::json!(["body", "application", "metadata", "k"])
+    );
+    let (s, v) = app
+        .post(
+            "/api/v1/app/strict/msg",
+            serde_json::json!({"eventType": "a.b", "payload": {}, "application": bad_application}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     app.stop().await;
 }

@@ -1,0 +1,232 @@
+//! The handlers' checks, written into the component schemas: the wire types say only the
+//! shapes (utoipa derives them from the Rust types), while `check_uid`, `check_url`,
+//! `check_list` and the handlers refuse more (a uid with a space, a throttle rate of 0). A
+//! client generated from the document, or a fuzzer, should know what is accepted, so each
+//! rule here mirrors one check, named beside it. Nullability stays the wire types' call: the
+//! keywords added (`pattern`, `minimum`, ...) apply only to values of their type, so `null`
+//! stays allowed exactly where the type says so.
+
+use hookline_sig::presets;
+use serde_json::{Map, Value, json};
+
+/// What `check_uid` accepts: ids, uids, names, event ids, feature flags.
+const ID_PATTERN: &str = "^[a-zA-Z0-9\\-_.]+$";
+
+/// Ids, uids and names (`check_uid`).
+pub(super) fn id_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 256, "pattern": ID_PATTERN})
+}
+
+/// An item of `check_list`: a uid of at most `max_len` characters.
+fn list(min: usize, max: usize, max_len: usize) -> Value {
+    json!({
+        "minItems": min, "maxItems": max, "uniqueItems": true,
+        "items": {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": ID_PATTERN},
+    })
+}
+
+/// `check_url`: http or https, a host, no whitespace, at most 65,536 bytes.
+fn url() -> Value {
+    json!({"maxLength": 65_536, "pattern": "^https?://[^\\s/?#]+[^\\s]*$"})
+}
+
+/// A secret in Svix's form (`check_secret` for the default scheme): `whsec_` and 32 to 100
+/// base64 characters that decode (whole groups of four).
+fn secret() -> Value {
+    json!({
+        "pattern": "^(whsec_)?([A-Za-z0-9+/]{4}){8,25}$",
+        "description": "`whsec_` and base64 for the default `svix` scheme and its kin; other schemes take their own key forms",
+    })
+}
+
+/// `check_headers`: valid names and values, not set by the delivery itself.
+fn headers(nullable_values: bool) -> Value {
+    let mut reserved: Vec<String> = super::super::endpoint::RESERVED_HEADERS
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+    for s in presets::all() {
+        reserved.extend(s.header_names().iter().map(|h| h.to_ascii_lowercase()));
+    }
+    reserved.sort();
+    reserved.dedup();
+    // Header names are case-insensitive, and JSON Schema patterns have no flags.
+    let any_case: Vec<String> = reserved
+        .iter()
+        .map(|h| {
+            h.chars()
+                .map(|c| match c {
+                    c if c.is_ascii_alphabetic() => {
+                        format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                    }
+                    c if c.is_ascii_alphanumeric() => c.to_string(),
+                    c => format!("\\{c}"),
+                })
+                .collect()
+        })
+        .collect();
+    let value = json!({"type": "string", "pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"});
+    let value = if nullable_values {
+        json!({"oneOf": [value, {"type": "null"}]})
+    } else {
+        value
+    };
+    json!({
+        "propertyNames": {
+            "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z\\-]+$",
+            "not": {"pattern": format!("^({})$", any_case.join("|"))},
+        },
+        "additionalProperties": value,
+    })
+}
+
+/// Adds the rules to the component schemas.
+pub(super) fn apply(schemas: &mut Value) {
+    let uid = json!({"minLength": 1, "maxLength": 256, "pattern": ID_PATTERN});
+    let name = json!({"minLength": 1, "pattern": "\\S"});
+    let throttle = json!({"minimum": 1, "maximum": 65_535});
+    let metadata = json!({"additionalProperties": {"type": "string"}});
+    let u32_max = json!({"minimum": 0, "maximum": u32::MAX});
+    let schemes: Vec<&str> = presets::all()
+        .iter()
+        .filter(|s| s.can_sign())
+        .map(|s| s.name())
+        .collect();
+    let scheme =
+        json!({"enum": schemes.iter().map(|s| json!(s)).chain([Value::Null]).collect::<Vec<_>>()});
+
+    for app in ["ApplicationIn", "ApplicationPatch"] {
+        set(schemas, app, "name", &name);
+        set(schemas, app, "uid", &uid);
+        set(schemas, app, "throttleRate", &throttle);
+        set(schemas, app, "metadata", &metadata);
+    }
+    for et in ["EventTypeIn", "EventTypeUpdate", "EventTypePatch"] {
+        set(schemas, et, "featureFlag", &uid);
+    }
+    set(schemas, "EventTypeIn", "name", &uid);
+    for et in ["EventTypeIn", "EventTypeUpdate"] {
+        set(schemas, et, "schemas", &json!({"type": ["object", "null"]}));
+    }
+    for ep in ["EndpointIn", "EndpointPatch"] {
+        set(schemas, ep, "url", &url());
+        set(schemas, ep, "uid", &uid);
+        set(schemas, ep, "throttleRate", &throttle);
+        set(schemas, ep, "metadata", &metadata);
+        set(schemas, ep, "eventTypes", &list(1, 1000, 256));
+        set(schemas, ep, "channels", &list(1, 10, 128));
+        set(schemas, ep, "signatureScheme", &scheme);
+        set(schemas, ep, "toleranceHint", &u32_max);
+        set(
+            schemas,
+            ep,
+            "timeoutSeconds",
+            &json!({"minimum": 1, "maximum": 120}),
+        );
+    }
+    set(schemas, "EndpointIn", "secret", &secret());
+    // A custom secret for a scheme keyed otherwise (raw, Ed25519, ECDSA keys) takes that
+    // scheme's own form, which the document does not describe: it promises only `whsec_`.
+    let keyed_otherwise: Vec<&str> = presets::all()
+        .iter()
+        .filter(|s| s.can_sign() && s.key_format().prefix.as_deref() != Some("whsec_"))
+        .map(|s| s.name())
+        .collect();
+    if let Some(ep) = schemas.get_mut("EndpointIn").and_then(Value::as_object_mut) {
+        ep.insert(
+            "if".into(),
+            json!({
+                "required": ["signatureScheme"],
+                "properties": {"signatureScheme": {"enum": keyed_otherwise}},
+            }),
+        );
+        ep.insert(
+            "then".into(),
+            json!({"properties": {"secret": {"type": "null"}}}),
+        );
+    }
+    set(schemas, "EndpointIn", "headers", &headers(false));
+    set(schemas, "EndpointHeadersIn", "headers", &headers(false));
+    set(schemas, "EndpointHeadersPatchIn", "headers", &headers(true));
+    set(schemas, "EndpointSecretRotateIn", "key", &secret());
+    set(
+        schemas,
+        "EndpointSecretRotateIn",
+        "gracePeriodSeconds",
+        &json!({"minimum": 0, "maximum": 604_800}),
+    );
+    for field in ["since", "until"] {
+        set(schemas, "RecoverIn", field, &json!({"format": "date-time"}));
+    }
+    set(schemas, "EventExampleIn", "eventType", &uid);
+    set(schemas, "MessageIn", "eventType", &uid);
+    set(schemas, "MessageIn", "eventId", &uid);
+    set(schemas, "MessageIn", "channels", &list(0, 5, 128));
+    set(
+        schemas,
+        "MessageIn",
+        "payloadRetentionPeriod",
+        &json!({"minimum": 5, "maximum": 90}),
+    );
+    set(
+        schemas,
+        "MessageIn",
+        "payloadRetentionHours",
+        &json!({"minimum": 1, "maximum": 2160}),
+    );
+    set(schemas, "AppPortalAccessIn", "expiry", &u32_max);
+}
+
+/// Merges `rule` into the schema of `schema.properties.field`.
+fn set(schemas: &mut Value, schema: &str, field: &str, rule: &Value) {
+    let Some(property) = schemas
+        .get_mut(schema)
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(|p| p.get_mut(field))
+        .and_then(Value::as_object_mut)
+    else {
+        // A renamed field must not silently lose its rule: the unit test below walks every
+        // rule, so this only happens while that test fails.
+        debug_assert!(false, "no property {schema}.{field}");
+        return;
+    };
+    merge(property, rule);
+}
+
+fn merge(into: &mut Map<String, Value>, rule: &Value) {
+    if let Some(rule) = rule.as_object() {
+        for (k, v) in rule {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_finds_its_property() {
+        // `set` asserts in debug builds; building the document runs every rule.
+        let doc = super::super::document();
+        let ep = &doc["components"]["schemas"]["EndpointIn"]["properties"];
+        assert_eq!(ep["throttleRate"]["minimum"], 1);
+        assert!(
+            ep["signatureScheme"]["enum"]
+                .as_array()
+                .is_some_and(|a| a.contains(&json!("svix")))
+        );
+    }
+
+    #[test]
+    fn reserved_headers_are_refused_in_any_case() {
+        let h = headers(false);
+        let not = h["propertyNames"]["not"]["pattern"]
+            .as_str()
+            .expect("a pattern");
+        assert!(
+            not.contains("[cC][oO][nN][tT][eE][nN][tT]\\-[tT][yY][pP][eE]"),
+            "{not}"
+        );
+    }
+}
