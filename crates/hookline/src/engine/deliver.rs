@@ -1,6 +1,6 @@
 //! One claimed delivery: load, sign, send, record, decide.
 
-use hookline_sig::{Message as SigMessage, UnixTime, presets};
+use hookline_sig::{Event, UnixTime, presets};
 use ring::rand::SecureRandom as _;
 
 use super::Engine;
@@ -8,15 +8,20 @@ use super::retry::Decision;
 use crate::ids::new_id;
 use crate::store::{Attempt, Claim, DeliveryStatus, DeliveryUpdate, Endpoint, Message};
 
-/// The headers of one delivery: content type, the endpoint's own headers, and the signature
-/// headers of its scheme. During a rotation's grace period the previous secrets sign too,
-/// newest first, where the scheme's header carries several signatures.
-pub(super) fn headers(
+/// One attempt's request: the body as the endpoint's scheme sends it (the bare payload, or
+/// the provider's envelope around it) and its headers: content type, the endpoint's own
+/// headers, then the scheme's signature and other headers. During a rotation's grace period
+/// the previous secrets sign too, newest first, where the scheme's header carries several
+/// signatures. Ids in the envelope and headers derive from the message id (and the endpoint
+/// for per-delivery ids), and `created` is the message's time, so a retry carries the same
+/// ones; only the signature's timestamp is `now`. The payload is moved, not copied, for a
+/// scheme without an envelope.
+pub(super) fn request(
     ep: &Endpoint,
     msg: &Message,
-    body: &[u8],
+    payload: Vec<u8>,
     now: i64,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Prepared, String> {
     let scheme = presets::by_name(&ep.signature_scheme)
         .ok_or_else(|| format!("unknown signature scheme {}", ep.signature_scheme))?;
     let mut keys = vec![ep.secret.as_str()];
@@ -27,21 +32,32 @@ pub(super) fn headers(
             .filter(|p| p.expires_at > now)
             .map(|p| p.key.as_str()),
     );
-    let signed = scheme
-        .sign(
-            &keys,
-            &SigMessage {
-                id: Some(&msg.id),
-                timestamp: UnixTime::from_millis(now),
-                body,
-                url: Some(&ep.url),
-            },
-        )
+    let event = Event {
+        msg_id: &msg.id,
+        event_type: &msg.event_type,
+        created: UnixTime::from_millis(msg.created_at),
+        payload: &payload,
+        delivery_key: Some(&ep.id),
+    };
+    let out = scheme
+        .signer(&keys)
+        .map_err(|e| format!("signing failed: {e}"))?
+        .sign_event(&event, UnixTime::from_millis(now), Some(&ep.url))
         .map_err(|e| format!("signing failed: {e}"))?;
-    let mut out = vec![("content-type".to_owned(), "application/json".to_owned())];
-    out.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-    out.extend(signed);
-    Ok(out)
+    let mut headers = Vec::with_capacity(ep.headers.len() + out.headers.len() + 1);
+    headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    headers.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    headers.extend(out.headers);
+    Ok(Prepared {
+        headers,
+        body: out.body.unwrap_or(payload),
+    })
+}
+
+/// One attempt's request, ready to send.
+pub(super) struct Prepared {
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
@@ -82,17 +98,16 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
             .await;
         return;
     };
-    let body = payload.into_bytes();
     engine.throttle(&ep.id, ep.throttle_rate).await;
     // Signed when it goes, after any throttle wait, so its timestamp is fresh.
     let now = crate::now_millis();
-    let sent = match headers(ep, &msg, &body, now) {
-        Ok(h) => {
+    let sent = match request(ep, &msg, payload.into_bytes(), now) {
+        Ok(Prepared { headers, body }) => {
             engine
                 .sender
                 .send(
                     &ep.url,
-                    &h,
+                    &headers,
                     body,
                     now,
                     // Within half the lease, so another node cannot take the claim

@@ -12,6 +12,7 @@ mod multinode;
 mod openapi;
 mod persistence;
 mod pg;
+mod providers;
 mod receiver;
 mod resilience;
 mod svix_sdk;
