@@ -165,8 +165,16 @@ impl Scheme {
     pub fn outgoing(&self) -> &Outgoing {
         &self.outgoing
     }
-    /// The headers this scheme reads, signature first.
+    /// The headers this scheme reads or writes, signature first, then the extra headers it
+    /// sends (`send.headers`).
     pub fn header_names(&self) -> Vec<&str> {
+        let mut names = self.verified_header_names();
+        names.extend(self.outgoing.header_names());
+        names
+    }
+    /// The headers the verifier reads (and the signer writes): signature, timestamp, id,
+    /// event type.
+    pub(crate) fn verified_header_names(&self) -> Vec<&str> {
         [
             Some(&self.signature.source),
             self.timestamp.as_ref().map(|t| &t.source),

@@ -191,7 +191,7 @@ impl Outgoing {
     /// the body must be what the body template writes there, and the extra headers must not
     /// be the ones the signer writes.
     pub(crate) fn check(&self, s: &Scheme) -> Result<(), String> {
-        let own = s.header_names();
+        let own = s.verified_header_names();
         for (name, _) in &self.headers {
             if let Some(h) = own.iter().find(|h| h.eq_ignore_ascii_case(name)) {
                 return Err(format!(
