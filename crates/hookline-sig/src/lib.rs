@@ -9,7 +9,7 @@
 //! - [`detect()`]: which presets a request's headers belong to.
 //! - [`outgoing`]: how a scheme dresses a message for the wire (envelope, ids, extra
 //!   headers), so a delivery looks like the provider's own; [`Signer::sign_event`] applies it.
-//! - [`envelope`]: typed events for providers that define one (Spine, WaSphere, Stripe).
+//! - [`envelope`]: typed events for providers that define one (Spine, WaSphere).
 //! - Supporting pieces: [`Template`] (what is signed), [`Headers`], [`UnixTime`] and
 //!   [`Tolerance`] (time is always passed in), [`Encoding`], keys ([`Algorithm`], [`KeyFormat`]).
 //!
