@@ -270,3 +270,82 @@ fn draw() -> f64 {
     let _ = ring::rand::SystemRandom::new().fill(&mut b);
     f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::request;
+    use crate::store::{Endpoint, Message};
+
+    fn endpoint(scheme: &str) -> Endpoint {
+        Endpoint {
+            id: "ep_1".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            url: "https://example.com/hook".into(),
+            description: String::new(),
+            disabled: false,
+            event_types: None,
+            channels: None,
+            metadata: serde_json::Map::new(),
+            throttle_rate: None,
+            headers: BTreeMap::from([("x-team".to_owned(), "a".to_owned())]),
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            previous_secrets: Vec::new(),
+            signature_scheme: scheme.into(),
+            tolerance_hint: None,
+            timeout_secs: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn message() -> Message {
+        Message {
+            id: "msg_1".into(),
+            app_id: "app_1".into(),
+            event_id: None,
+            event_type: "invoice.paid".into(),
+            channels: None,
+            payload: Some(r#"{"a":1}"#.into()),
+            payload_expires_at: 0,
+            created_at: 1_760_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_default_scheme_sends_the_payload_without_a_copy() {
+        let payload = br#"{"a":1}"#.to_vec();
+        let at = payload.as_ptr();
+        let out = request(&endpoint("svix"), &message(), payload, 1_760_000_001_000).expect("ok");
+        assert_eq!(out.body.as_ptr(), at, "the payload's own buffer goes out");
+        let names: Vec<&str> = out.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-team",
+                "svix-id",
+                "svix-timestamp",
+                "svix-signature"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_envelope_scheme_wraps_the_payload_and_keeps_the_message_time() {
+        let ep = endpoint("spine");
+        let first =
+            request(&ep, &message(), br#"{"a":1}"#.to_vec(), 1_760_000_001_000).expect("ok");
+        let retry =
+            request(&ep, &message(), br#"{"a":1}"#.to_vec(), 1_760_000_900_000).expect("ok");
+        let body: serde_json::Value = serde_json::from_slice(&first.body).expect("json");
+        assert_eq!(body["data"]["object"], serde_json::json!({"a": 1}));
+        assert_eq!(
+            body["created"], 1_760_000_000,
+            "the message's time, not the attempt's"
+        );
+        assert_eq!(first.body, retry.body, "a retry sends the same envelope");
+    }
+}
