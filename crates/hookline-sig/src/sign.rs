@@ -178,6 +178,11 @@ impl Signer {
             .values(ev, sent)
             .ok_or_else(|| SignError::MissingDeliveryKey(s.name.clone()))?;
         let id = out.id(&values);
+        if let (Some(id), Some(Source::Header(name))) = (&id, &s.id)
+            && !outgoing::header_value_ok(id)
+        {
+            return Err(SignError::BadHeaderValue(name.to_string()));
+        }
         let values = values.with_id(id.as_deref().unwrap_or(ev.msg_id));
         let body = out.body(&values);
         let mut headers = self.sign(&Message {

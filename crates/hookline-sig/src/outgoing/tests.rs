@@ -148,11 +148,28 @@ fn event_headers_and_extra_headers_are_written() {
 
     let bad = github.sign_event(&event("a\r\nX-Evil: 1", b"{}", Some("ep_1")), CREATED, None);
     assert_eq!(bad, Err(SignError::BadHeaderValue("X-GitHub-Event".into())));
+    let twitch = custom_twitch_like();
+    let bad_id = twitch.sign_event(&event("a\nb", b"{}", None), CREATED, None);
+    assert_eq!(bad_id, Err(SignError::BadHeaderValue("X-Id".into())));
     let missing = github.sign_event(&event("push", b"{}", None), CREATED, None);
     assert_eq!(missing, Err(SignError::MissingDeliveryKey("github".into())));
     let spine = preset("spine").signer(&["s"]).expect("key");
     let not_json = spine.sign_event(&event("x", b"{not json", None), CREATED, None);
     assert_eq!(not_json, Err(SignError::PayloadNotJson("spine".into())));
+}
+
+/// A scheme whose header id is built from the event type.
+fn custom_twitch_like() -> crate::Signer {
+    let def: SchemeDef = toml::from_str(
+        "name = \"t\"\nalgorithm = \"hmac-sha256\"\nencoding = \"hex\"\nsigned_content = \"{id}{body}\"\n\
+         id = { header = \"X-Id\" }\n[key]\nencoding = \"utf8\"\n[signature]\nheader = \"X-Sig\"\n\
+         style = \"single\"\n[send]\nid = \"{event_type}-{msg_id}\"\n",
+    )
+    .expect("toml");
+    Scheme::try_from(def)
+        .expect("loads")
+        .signer(&["k"])
+        .expect("key")
 }
 
 #[test]
