@@ -1,7 +1,9 @@
 //! Typed events for providers that define an envelope.
 //!
 //! The body is parsed only after its signature has been verified: a forged request never
-//! reaches the JSON parser.
+//! reaches the JSON parser. These are the receiving side of the `spine` and `wasphere`
+//! presets' `[send]` envelopes (see [`crate::outgoing`]): what Hookline sends in those
+//! schemes parses here (`tests/outgoing.rs` checks the round trip).
 
 use serde::{Deserialize, Serialize};
 

@@ -89,4 +89,13 @@ pub enum SignError {
     /// No key was given.
     #[error("no signing key given")]
     NoKey,
+    /// The scheme wraps the payload in a JSON envelope and the payload is not one JSON value.
+    #[error("scheme `{0}` wraps the payload in a JSON envelope: the payload must be JSON")]
+    PayloadNotJson(String),
+    /// The scheme sends a per-delivery id and no delivery key was given.
+    #[error("scheme `{0}` sends a per-delivery id (`{{delivery_uuid}}`): give a delivery key")]
+    MissingDeliveryKey(String),
+    /// A header value would hold a control character (from the event type, say).
+    #[error("header `{0}` would hold a control character")]
+    BadHeaderValue(String),
 }

@@ -7,6 +7,8 @@
 //! - [`Verifier`] (`verify`): checks a request; [`Signer`] (`sign`): makes the headers.
 //! - [`diagnose()`]: says why a request did not verify, and how to fix it.
 //! - [`detect()`]: which presets a request's headers belong to.
+//! - [`outgoing`]: how a scheme dresses a message for the wire (envelope, ids, extra
+//!   headers), so a delivery looks like the provider's own; [`Signer::sign_event`] applies it.
 //! - [`envelope`]: typed events for providers that define one (Spine, WaSphere).
 //! - Supporting pieces: [`Template`] (what is signed), [`Headers`], [`UnixTime`] and
 //!   [`Tolerance`] (time is always passed in), [`Encoding`], keys ([`Algorithm`], [`KeyFormat`]).
@@ -21,6 +23,7 @@ pub mod envelope;
 mod error;
 mod headers;
 mod key;
+pub mod outgoing;
 pub mod presets;
 mod request;
 pub mod scheme;
@@ -36,6 +39,7 @@ pub use encoding::Encoding;
 pub use error::{SignError, VerifyError};
 pub use headers::{HeaderKey, Headers};
 pub use key::{Algorithm, KeyEncoding, KeyError, KeyFormat, SigningKey, VerifyingKey};
+pub use outgoing::{Event, Outbound};
 pub use request::Request;
 pub use scheme::{Scheme, SchemeDef, SchemeError, SignatureFormat, Source};
 pub use sign::{Message, Signer};

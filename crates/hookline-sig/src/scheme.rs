@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::encoding::Encoding;
 use crate::headers::HeaderKey;
 use crate::key::{Algorithm, KeyFormat};
+use crate::outgoing::{Outgoing, SendDef};
 use crate::template::{Part, Template};
 use crate::time::{TimestampFormat, Tolerance};
 
@@ -111,6 +112,7 @@ pub struct Scheme {
     pub(crate) event_type: Option<Source>,
     pub(crate) url: UrlRules,
     pub(crate) can_sign: bool,
+    pub(crate) outgoing: Outgoing,
 }
 
 impl Scheme {
@@ -159,8 +161,20 @@ impl Scheme {
     pub fn can_sign(&self) -> bool {
         self.can_sign
     }
-    /// The headers this scheme reads, signature first.
+    /// How the scheme dresses a message for the wire (envelope, ids, extra headers).
+    pub fn outgoing(&self) -> &Outgoing {
+        &self.outgoing
+    }
+    /// The headers this scheme reads or writes, signature first, then the extra headers it
+    /// sends (`send.headers`).
     pub fn header_names(&self) -> Vec<&str> {
+        let mut names = self.verified_header_names();
+        names.extend(self.outgoing.header_names());
+        names
+    }
+    /// The headers the verifier reads (and the signer writes): signature, timestamp, id,
+    /// event type.
+    pub(crate) fn verified_header_names(&self) -> Vec<&str> {
         [
             Some(&self.signature.source),
             self.timestamp.as_ref().map(|t| &t.source),
@@ -205,6 +219,9 @@ pub struct SchemeDef {
     pub event_type: Option<SourceDef>,
     #[serde(default, skip_serializing_if = "is_default")]
     pub url: UrlRules,
+    /// How a message is dressed for the wire: `id`, `body`, `headers` (see [`SendDef`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send: Option<SendDef>,
     /// Set to false for a scheme that should only verify.
     #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
     pub can_sign: bool,
@@ -379,6 +396,10 @@ impl TryFrom<SchemeDef> for Scheme {
             }),
             None => None,
         };
+        let outgoing = match &d.send {
+            Some(send) => Outgoing::parse(send).map_err(fail)?,
+            None => Outgoing::default(),
+        };
         let scheme = Scheme {
             name: d.name.clone(),
             description: d.description,
@@ -398,6 +419,7 @@ impl TryFrom<SchemeDef> for Scheme {
             timestamp,
             event_type,
             url: d.url,
+            outgoing,
         };
         scheme.check().map_err(fail)?;
         Ok(scheme)
@@ -455,7 +477,7 @@ impl Scheme {
         if self.url.body_hash_param.is_some() && !self.template.uses(&Part::Url) {
             return Err("url.body_hash_param needs {url} in signed_content".into());
         }
-        Ok(())
+        self.outgoing.check(self)
     }
 }
 
@@ -510,6 +532,7 @@ impl From<Scheme> for SchemeDef {
             }),
             event_type: s.event_type.map(Into::into),
             url: s.url,
+            send: s.outgoing.to_def(),
             can_sign: s.can_sign || asymmetric_without_key || body_signature,
         }
     }

@@ -5,6 +5,7 @@ use ring::hmac;
 use crate::encoding::Encoding;
 use crate::error::SignError;
 use crate::key::{KeyEncoding, KeyError, Sign, SigningKey};
+use crate::outgoing::{self, Event, Outbound};
 use crate::request;
 use crate::scheme::{Scheme, Source};
 use crate::signature;
@@ -143,6 +144,76 @@ impl Signer {
             signature::write(&s.signature.format, &signatures, &params),
         ));
         Ok(headers)
+    }
+
+    /// Dresses `ev` the way the scheme's provider sends it (its envelope, ids and extra
+    /// headers: see [`outgoing`](crate::outgoing)), then signs that body at `sent`, the
+    /// attempt's time. For a scheme without an envelope the payload is sent as it is, with
+    /// no copy: [`Outbound::body`] is `None`.
+    pub fn sign_event(
+        &self,
+        ev: &Event<'_>,
+        sent: UnixTime,
+        url: Option<&str>,
+    ) -> Result<Outbound, SignError> {
+        let s = &self.scheme;
+        let out = &s.outgoing;
+        if out.is_empty() {
+            let mut headers = self.sign(&Message {
+                id: Some(ev.msg_id),
+                timestamp: sent,
+                body: ev.payload,
+                url,
+            })?;
+            self.push_event_header(ev.event_type, &mut headers)?;
+            return Ok(Outbound {
+                body: None,
+                headers,
+            });
+        }
+        if out.has_body() && serde_json::from_slice::<serde::de::IgnoredAny>(ev.payload).is_err() {
+            return Err(SignError::PayloadNotJson(s.name.clone()));
+        }
+        let values = out
+            .values(ev, sent)
+            .ok_or_else(|| SignError::MissingDeliveryKey(s.name.clone()))?;
+        let id = out.id(&values);
+        if let (Some(id), Some(Source::Header(name))) = (&id, &s.id)
+            && !outgoing::header_value_ok(id)
+        {
+            return Err(SignError::BadHeaderValue(name.to_string()));
+        }
+        let values = values.with_id(id.as_deref().unwrap_or(ev.msg_id));
+        let body = out.body(&values);
+        let mut headers = self.sign(&Message {
+            id: Some(id.as_deref().unwrap_or(ev.msg_id)),
+            timestamp: sent,
+            body: body.as_deref().unwrap_or(ev.payload),
+            url,
+        })?;
+        self.push_event_header(ev.event_type, &mut headers)?;
+        for (name, value) in out.headers(&values) {
+            if !outgoing::header_value_ok(&value) {
+                return Err(SignError::BadHeaderValue(name.to_owned()));
+            }
+            headers.push((name.to_owned(), value));
+        }
+        Ok(Outbound { body, headers })
+    }
+
+    /// The event type, in the scheme's event header where it has one.
+    fn push_event_header(
+        &self,
+        event_type: &str,
+        headers: &mut Vec<(String, String)>,
+    ) -> Result<(), SignError> {
+        if let Some(Source::Header(name)) = &self.scheme.event_type {
+            if !outgoing::header_value_ok(event_type) {
+                return Err(SignError::BadHeaderValue(name.to_string()));
+            }
+            headers.push((name.to_string(), event_type.to_owned()));
+        }
+        Ok(())
     }
 
     fn sign_one(&self, key: &SigningKey, values: &Values<'_>) -> Vec<u8> {

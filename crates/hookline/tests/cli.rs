@@ -250,6 +250,104 @@ fn curl_output_is_a_command() {
 }
 
 #[test]
+fn sign_with_an_event_type_prints_what_the_engine_sends() {
+    let o = hookline(
+        &[
+            "sign",
+            "--scheme",
+            "spine",
+            "--secret",
+            "whsec_s",
+            "--id",
+            "msg_1",
+            "--timestamp",
+            "1760000000",
+            "--event-type",
+            "run.completed",
+        ],
+        br#"{"run":"r_1"}"#,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = stdout(&o);
+    let (headers, body) = out
+        .split_once("\n\n")
+        .expect("headers, a blank line, the body");
+    assert!(
+        headers.starts_with("Spine-Signature: t=1760000000,v1="),
+        "{out}"
+    );
+    let event: serde_json::Value = serde_json::from_str(body.trim_end()).expect("json");
+    assert_eq!(event["type"], "run.completed");
+    assert_eq!(event["created"], 1_760_000_000);
+    assert_eq!(event["data"]["object"]["run"], "r_1");
+    // The signature covers the envelope, not the bare payload.
+    let sig = headers
+        .trim_start_matches("Spine-Signature: t=1760000000,v1=")
+        .trim();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"whsec_s");
+    let content = format!("1760000000.{}", body.trim_end());
+    assert_eq!(
+        sig,
+        hex::encode(ring::hmac::sign(&key, content.as_bytes()).as_ref())
+    );
+}
+
+#[test]
+fn schemes_print_how_their_provider_sends() {
+    let o = hookline(&["schemes"], b"");
+    let listing = stdout(&o);
+    let line = listing
+        .lines()
+        .skip_while(|l| !l.starts_with("wasphere"))
+        .nth(1)
+        .expect("wasphere's headers line");
+    assert!(line.contains("sends its provider's envelope"), "{line}");
+    let o = hookline(&["schemes", "spine"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let toml = stdout(&o);
+    for want in [
+        "[send]\nid = \"evt_{msg_uuid}\"",
+        "[send.body]\nid = \"{id}\"\ntype = \"{event_type}\"\ncreated = \"{created}\"",
+        "[send.body.data]\nobject = \"{payload}\"",
+    ] {
+        assert!(toml.contains(want), "{want:?} in\n{toml}");
+    }
+    // The printed form loads back as a custom scheme.
+    let dir = temp_dir("send");
+    let file = dir.join("spine.toml");
+    std::fs::write(
+        &file,
+        toml.replace("name = \"spine\"", "name = \"my-spine\""),
+    )
+    .expect("write");
+    let file = file.to_str().expect("utf8 path");
+    let o = hookline(&["sign", "--scheme-file", file, "--secret", "s"], b"{}");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A custom scheme whose envelope does not hold together fails naming the field.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        toml.replace("object = \"{payload}\"", "object = \"x{payload}\""),
+    )
+    .expect("write");
+    let bad = bad.to_str().expect("utf8 path");
+    let o = hookline(&["sign", "--scheme-file", bad, "--secret", "s"], b"{}");
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("send.body/data/object"), "{err}");
+}
+
+#[test]
 fn schemes_lists_presets_and_prints_reusable_toml() {
     let o = hookline(&["schemes"], b"");
     assert_eq!(o.status.code(), Some(0));

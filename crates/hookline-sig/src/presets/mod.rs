@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use crate::encoding::Encoding;
 use crate::headers::HeaderKey;
 use crate::key::{Algorithm, KeyEncoding, KeyFormat};
+use crate::outgoing::{Outgoing, SendDef};
 use crate::scheme::{Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec, UrlRules};
 use crate::template::Template;
 use crate::time::{TimestampFormat, Tolerance};
@@ -71,6 +72,7 @@ impl Preset {
             event_type: None,
             url: UrlRules::default(),
             can_sign: true,
+            outgoing: Outgoing::default(),
         })
     }
 
@@ -120,6 +122,28 @@ impl Preset {
     }
     pub(crate) fn url(mut self, rules: UrlRules) -> Self {
         self.0.url = rules;
+        self
+    }
+    /// How the provider dresses a message: `id` and `headers` are text templates, `body` a
+    /// JSON template (see [`crate::outgoing`]). Nested objects go after the plain members, as
+    /// TOML prints them, so a preset prints and reads back as the same scheme.
+    pub(crate) fn send(
+        mut self,
+        id: Option<&str>,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Self {
+        let def = SendDef {
+            id: id.map(Into::into),
+            body,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        // Preset templates are literals covered by the `presets_are_valid` test.
+        self.0.outgoing =
+            Outgoing::parse(&def).unwrap_or_else(|e| panic!("preset {}: {e}", self.0.name));
         self
     }
     pub(crate) fn build(self) -> Scheme {

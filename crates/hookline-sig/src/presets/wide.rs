@@ -1,5 +1,7 @@
 //! Presets for the wider field: the schemes people meet in practice.
 
+use serde_json::json;
+
 use super::{Preset, body_field, header, list, pairs, param, single};
 use crate::encoding::Encoding::{Base64, Hex};
 use crate::key::{Algorithm, KeyEncoding};
@@ -54,6 +56,26 @@ pub(super) fn all() -> Vec<Scheme> {
                 future: None,
             },
         )
+        // Stripe's Event object (docs.stripe.com/api/events/object): `id` (`evt_…`, one per
+        // event, so the same on every retry), `object: "event"`, `api_version`, `created`
+        // (the event's time, unix seconds), `data.object`, `livemode`, `type`. Stripe's ids
+        // are opaque to its SDKs (`evt_` + a UUID here). `api_version` is a real Stripe
+        // version; stripe-go's `ConstructEvent` refuses a version other than its own unless
+        // told to ignore it, so a custom scheme can pin the receiver's.
+        .send(
+            Some("evt_{msg_uuid}"),
+            Some(json!({
+                "id": "{id}",
+                "object": "event",
+                "api_version": "2024-06-20",
+                "created": "{created}",
+                "livemode": true,
+                "pending_webhooks": 1,
+                "type": "{event_type}",
+                "data": {"object": "{payload}"},
+            })),
+            &[],
+        )
         .build(),
         Preset::new(
             "github",
@@ -65,6 +87,7 @@ pub(super) fn all() -> Vec<Scheme> {
         )
         .id(header("X-GitHub-Delivery"))
         .event(header("X-GitHub-Event"))
+        .send(Some(GITHUB_DELIVERY), None, &[])
         .build(),
         Preset::new(
             "github-sha1",
@@ -77,6 +100,7 @@ pub(super) fn all() -> Vec<Scheme> {
         .algorithm(Algorithm::HmacSha1)
         .id(header("X-GitHub-Delivery"))
         .event(header("X-GitHub-Event"))
+        .send(Some(GITHUB_DELIVERY), None, &[])
         .build(),
         Preset::new(
             "slack",
@@ -102,6 +126,17 @@ pub(super) fn all() -> Vec<Scheme> {
         )
         .id(header("X-Shopify-Webhook-Id"))
         .event(header("X-Shopify-Topic"))
+        // shopify.dev/docs/apps/build/webhooks/ignore-duplicates: `X-Shopify-Event-Id` is the
+        // same on every retry of an event and is the key to de-duplicate on;
+        // `X-Shopify-Triggered-At` is when the event happened. The body is the resource.
+        .send(
+            None,
+            None,
+            &[
+                ("X-Shopify-Event-Id", "{msg_uuid}"),
+                ("X-Shopify-Triggered-At", "{created_rfc3339}"),
+            ],
+        )
         .build(),
         // twilio-python's RequestValidator: the URL, then each form parameter name + value
         // sorted; a JSON body is signed through `bodySHA256=<hex>` in the URL instead. The URL
@@ -137,6 +172,21 @@ pub(super) fn all() -> Vec<Scheme> {
                 past: Some(5),
                 future: None,
             },
+        )
+        // developer.paddle.com/webhooks/about/how-webhooks-work and
+        // /api-reference/notifications: `event_id` (the same for every destination: the
+        // de-duplication key), `notification_id` (one per destination), `event_type`,
+        // `occurred_at` (RFC 3339), `data` (the entity).
+        .send(
+            None,
+            Some(json!({
+                "event_id": "evt_{msg_uuid}",
+                "event_type": "{event_type}",
+                "occurred_at": "{created_rfc3339}",
+                "notification_id": "ntf_{delivery_uuid}",
+                "data": "{payload}",
+            })),
+            &[],
         )
         .build(),
         // Zoom's window is *unconfirmed*: its docs and samples do not state one; 300 s as Slack.
@@ -193,6 +243,20 @@ pub(super) fn all() -> Vec<Scheme> {
             UnixMillis,
             Tolerance::symmetric(60),
         )
+        // linear.app/developers/webhooks: `Linear-Delivery` is a UUID per delivery, the body
+        // `{action, type, data, url, createdAt, webhookTimestamp, webhookId, …}`; its SDK
+        // checks `webhookTimestamp` (the send time, ms) within 60 s, so it is the attempt's
+        // time. Linear's `action` and `url` have no counterpart in a Hookline message.
+        .send(
+            Some("{delivery_uuid}"),
+            Some(json!({
+                "type": "{event_type}",
+                "createdAt": "{created_rfc3339}",
+                "data": "{payload}",
+                "webhookTimestamp": "{sent_ms}",
+            })),
+            &[],
+        )
         .build(),
         Preset::new(
             "twitch",
@@ -208,6 +272,29 @@ pub(super) fn all() -> Vec<Scheme> {
             header("Twitch-Eventsub-Message-Timestamp"),
             Rfc3339,
             Tolerance::symmetric(600),
+        )
+        // dev.twitch.tv/docs/eventsub/handling-webhook-events: a `notification` message
+        // (`Twitch-Eventsub-Message-Type`) whose body is `{subscription, event}`; a resent
+        // message keeps its id. The subscription's own id, condition and version are
+        // Twitch-side facts Hookline does not hold: version "1", empty condition (*unconfirmed*).
+        .send(
+            None,
+            Some(json!({
+                "event": "{payload}",
+                "subscription": {
+                    "type": "{event_type}",
+                    "version": "1",
+                    "status": "enabled",
+                    "cost": 0,
+                    "created_at": "{created_rfc3339}",
+                    "condition": {},
+                    "transport": {"method": "webhook"},
+                },
+            })),
+            &[
+                ("Twitch-Eventsub-Message-Type", "notification"),
+                ("Twitch-Eventsub-Subscription-Version", "1"),
+            ],
         )
         .build(),
         // Base64 per Typeform's docs (a *secondary source*: it ships no verifying SDK).
@@ -261,6 +348,10 @@ pub(super) fn all() -> Vec<Scheme> {
         .build(),
     ]
 }
+
+/// GitHub's `X-GitHub-Delivery`: "a GUID to identify the delivery" (docs.github.com, webhook
+/// delivery headers), kept on a redelivery; one per message and endpoint.
+const GITHUB_DELIVERY: &str = "{delivery_uuid}";
 
 /// Standard Webhooks and Svix differ only in their header prefix.
 fn standard(name: &str, description: &str, prefix: &str) -> Scheme {

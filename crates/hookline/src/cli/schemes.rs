@@ -31,8 +31,13 @@ pub(crate) fn run(a: &SchemesArgs) -> anyhow::Result<ExitCode> {
                     headers.join(", ")
                 };
                 let sign = if s.can_sign() { "" } else { " [verify only]" };
+                let body = if s.outgoing().has_body() {
+                    "; sends its provider's envelope"
+                } else {
+                    ""
+                };
                 say!(
-                    "{:width$}  {}{sign}\n{:width$}  headers: {where_}",
+                    "{:width$}  {}{sign}\n{:width$}  headers: {where_}{body}",
                     s.name(),
                     s.description(),
                     ""

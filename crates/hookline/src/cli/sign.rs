@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
-use hookline_sig::{Message, Source};
+use hookline_sig::{Event, Message, Source};
 use ring::rand::{SecureRandom as _, SystemRandom};
 
 use super::input::{self, KeyArgs, SchemeArgs};
@@ -31,6 +31,15 @@ pub(crate) struct SignArgs {
     /// Print a ready curl command that posts the signed body to URL, instead of the headers.
     #[arg(long, value_name = "URL")]
     curl: Option<String>,
+    /// Send the body as the payload of an event of this type, dressed as the scheme's
+    /// provider sends it (its envelope, ids and extra headers: what Hookline's engine sends);
+    /// the body sent is printed after the headers.
+    #[arg(long, value_name = "TYPE")]
+    event_type: Option<String>,
+    /// With --event-type: what tells deliveries of one message apart, for per-delivery ids
+    /// (Hookline uses the endpoint id; default: the URL, or `cli`).
+    #[arg(long, value_name = "KEY", requires = "event_type")]
+    delivery_key: Option<String>,
 }
 
 pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
@@ -50,17 +59,40 @@ pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let url = a.url.as_deref().or(a.curl.as_deref());
-    let msg = Message {
-        id: id.as_deref(),
-        timestamp: input::time_or_now(a.timestamp),
-        body: &body,
-        url,
+    let timestamp = input::time_or_now(a.timestamp);
+    let (headers, dressed) = match &a.event_type {
+        None => {
+            let msg = Message {
+                id: id.as_deref(),
+                timestamp,
+                body: &body,
+                url,
+            };
+            (scheme.sign(&keys, &msg)?, None)
+        }
+        Some(event_type) => {
+            let msg_id = match &a.id {
+                Some(id) => id.clone(),
+                None => fresh_id()?,
+            };
+            let ev = Event {
+                msg_id: &msg_id,
+                event_type,
+                created: timestamp,
+                payload: &body,
+                delivery_key: Some(a.delivery_key.as_deref().or(url).unwrap_or("cli")),
+            };
+            let out = scheme.signer(&keys)?.sign_event(&ev, timestamp, url)?;
+            (out.headers, out.body)
+        }
     };
-    let headers = scheme.sign(&keys, &msg)?;
     match &a.curl {
         None => {
             for (name, value) in headers {
                 say!("{name}: {value}");
+            }
+            if let Some(b) = &dressed {
+                say!("\n{}", String::from_utf8_lossy(b));
             }
         }
         Some(target) => {
@@ -72,8 +104,10 @@ pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
                     shell_quote(&format!("{name}: {value}"))
                 ));
             }
-            let data = match &a.body_file {
-                Some(p) if p.as_os_str() != "-" => format!("@{}", p.display()),
+            let data = match (&a.body_file, dressed) {
+                (_, Some(b)) => String::from_utf8(b)
+                    .map_err(|_| anyhow::anyhow!("--event-type needs a UTF-8 JSON payload"))?,
+                (Some(p), None) if p.as_os_str() != "-" => format!("@{}", p.display()),
                 _ => String::from_utf8(body).map_err(|_| {
                     anyhow::anyhow!("--curl needs --body-file for a body that is not UTF-8")
                 })?,

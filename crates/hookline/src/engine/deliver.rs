@@ -1,6 +1,6 @@
 //! One claimed delivery: load, sign, send, record, decide.
 
-use hookline_sig::{Message as SigMessage, UnixTime, presets};
+use hookline_sig::{Event, UnixTime, presets};
 use ring::rand::SecureRandom as _;
 
 use super::Engine;
@@ -8,15 +8,20 @@ use super::retry::Decision;
 use crate::ids::new_id;
 use crate::store::{Attempt, Claim, DeliveryStatus, DeliveryUpdate, Endpoint, Message};
 
-/// The headers of one delivery: content type, the endpoint's own headers, and the signature
-/// headers of its scheme. During a rotation's grace period the previous secrets sign too,
-/// newest first, where the scheme's header carries several signatures.
-pub(super) fn headers(
+/// One attempt's request: the body as the endpoint's scheme sends it (the bare payload, or
+/// the provider's envelope around it) and its headers: content type, the endpoint's own
+/// headers, then the scheme's signature and other headers. During a rotation's grace period
+/// the previous secrets sign too, newest first, where the scheme's header carries several
+/// signatures. Ids in the envelope and headers derive from the message id (and the endpoint
+/// for per-delivery ids), and `created` is the message's time, so a retry carries the same
+/// ones; only the signature's timestamp is `now`. The payload is moved, not copied, for a
+/// scheme without an envelope.
+pub(super) fn request(
     ep: &Endpoint,
     msg: &Message,
-    body: &[u8],
+    payload: Vec<u8>,
     now: i64,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Prepared, String> {
     let scheme = presets::by_name(&ep.signature_scheme)
         .ok_or_else(|| format!("unknown signature scheme {}", ep.signature_scheme))?;
     let mut keys = vec![ep.secret.as_str()];
@@ -27,21 +32,32 @@ pub(super) fn headers(
             .filter(|p| p.expires_at > now)
             .map(|p| p.key.as_str()),
     );
-    let signed = scheme
-        .sign(
-            &keys,
-            &SigMessage {
-                id: Some(&msg.id),
-                timestamp: UnixTime::from_millis(now),
-                body,
-                url: Some(&ep.url),
-            },
-        )
+    let event = Event {
+        msg_id: &msg.id,
+        event_type: &msg.event_type,
+        created: UnixTime::from_millis(msg.created_at),
+        payload: &payload,
+        delivery_key: Some(&ep.id),
+    };
+    let out = scheme
+        .signer(&keys)
+        .map_err(|e| format!("signing failed: {e}"))?
+        .sign_event(&event, UnixTime::from_millis(now), Some(&ep.url))
         .map_err(|e| format!("signing failed: {e}"))?;
-    let mut out = vec![("content-type".to_owned(), "application/json".to_owned())];
-    out.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-    out.extend(signed);
-    Ok(out)
+    let mut headers = Vec::with_capacity(ep.headers.len() + out.headers.len() + 1);
+    headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    headers.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    headers.extend(out.headers);
+    Ok(Prepared {
+        headers,
+        body: out.body.unwrap_or(payload),
+    })
+}
+
+/// One attempt's request, ready to send.
+pub(super) struct Prepared {
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
@@ -82,17 +98,16 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
             .await;
         return;
     };
-    let body = payload.into_bytes();
     engine.throttle(&ep.id, ep.throttle_rate).await;
     // Signed when it goes, after any throttle wait, so its timestamp is fresh.
     let now = crate::now_millis();
-    let sent = match headers(ep, &msg, &body, now) {
-        Ok(h) => {
+    let sent = match request(ep, &msg, payload.into_bytes(), now) {
+        Ok(Prepared { headers, body }) => {
             engine
                 .sender
                 .send(
                     &ep.url,
-                    &h,
+                    &headers,
                     body,
                     now,
                     // Within half the lease, so another node cannot take the claim
@@ -254,4 +269,83 @@ fn draw() -> f64 {
     let mut b = [0u8; 4];
     let _ = ring::rand::SystemRandom::new().fill(&mut b);
     f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::request;
+    use crate::store::{Endpoint, Message};
+
+    fn endpoint(scheme: &str) -> Endpoint {
+        Endpoint {
+            id: "ep_1".into(),
+            app_id: "app_1".into(),
+            uid: None,
+            url: "https://example.com/hook".into(),
+            description: String::new(),
+            disabled: false,
+            event_types: None,
+            channels: None,
+            metadata: serde_json::Map::new(),
+            throttle_rate: None,
+            headers: BTreeMap::from([("x-team".to_owned(), "a".to_owned())]),
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+            previous_secrets: Vec::new(),
+            signature_scheme: scheme.into(),
+            tolerance_hint: None,
+            timeout_secs: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn message() -> Message {
+        Message {
+            id: "msg_1".into(),
+            app_id: "app_1".into(),
+            event_id: None,
+            event_type: "invoice.paid".into(),
+            channels: None,
+            payload: Some(r#"{"a":1}"#.into()),
+            payload_expires_at: 0,
+            created_at: 1_760_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_default_scheme_sends_the_payload_without_a_copy() {
+        let payload = br#"{"a":1}"#.to_vec();
+        let at = payload.as_ptr();
+        let out = request(&endpoint("svix"), &message(), payload, 1_760_000_001_000).expect("ok");
+        assert_eq!(out.body.as_ptr(), at, "the payload's own buffer goes out");
+        let names: Vec<&str> = out.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-team",
+                "svix-id",
+                "svix-timestamp",
+                "svix-signature"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_envelope_scheme_wraps_the_payload_and_keeps_the_message_time() {
+        let ep = endpoint("spine");
+        let first =
+            request(&ep, &message(), br#"{"a":1}"#.to_vec(), 1_760_000_001_000).expect("ok");
+        let retry =
+            request(&ep, &message(), br#"{"a":1}"#.to_vec(), 1_760_000_900_000).expect("ok");
+        let body: serde_json::Value = serde_json::from_slice(&first.body).expect("json");
+        assert_eq!(body["data"]["object"], serde_json::json!({"a": 1}));
+        assert_eq!(
+            body["created"], 1_760_000_000,
+            "the message's time, not the attempt's"
+        );
+        assert_eq!(first.body, retry.body, "a retry sends the same envelope");
+    }
 }

@@ -14,6 +14,7 @@ mod multinode;
 mod openapi;
 mod persistence;
 mod pg;
+mod providers;
 mod receiver;
 mod resilience;
 mod strictness;
