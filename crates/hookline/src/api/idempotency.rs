@@ -15,8 +15,9 @@
 //!   spacing is refused rather than guessed equal.
 //! - **One at a time.** The key is claimed before the handler runs, so two concurrent
 //!   requests with one key cannot both act: the second gets 409 (`retry-after: 1`) while the
-//!   first runs. A claim left by a request that never finished is taken over after a minute,
-//!   by the same request only.
+//!   first runs. The handler runs in a task of its own, so a client hanging up does not cut
+//!   it short: it finishes and its key gets its answer. A claim left by a request that never
+//!   finished (the process died) is taken over after a minute, by the same request only.
 //! - **What is kept: 2xx only.** Stripe keeps whatever an endpoint answered once it began
 //!   executing, and keeps nothing for requests refused before that. Every non-2xx answer of
 //!   this API is such a refusal: it changed nothing, so running the request again is safe and
@@ -111,9 +112,27 @@ pub(super) async fn layer(State(state): State<AppState>, req: Request, next: Nex
         }
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    // The handler runs in a task of its own: hyper drops a request's future when its client
+    // hangs up, which would leave the claim neither finished nor released, answering 409
+    // for a minute and then letting a retry run the request a second time, though the first
+    // may have committed. In its own task it runs to its end and the key gets its answer.
+    let req = Request::from_parts(parts, Body::from(bytes));
+    let run = tokio::spawn(run_and_keep(state.clone(), scope.clone(), next, req));
+    match run.await {
+        Ok(resp) => resp,
+        Err(e) => {
+            // The handler panicked: nothing to keep, and a retry may run.
+            if let Err(e) = state.store.release_idempotency_key(&scope).await {
+                tracing::warn!(error = %e, "could not release an idempotency key");
+            }
+            ApiError::Internal(anyhow::anyhow!("request task failed: {e}")).into_response()
+        }
+    }
+}
+
+/// Runs the request, then keeps its response under `scope` or releases the claim.
+async fn run_and_keep(state: AppState, scope: String, next: Next, req: Request) -> Response {
+    let resp = next.run(req).await;
     let status = resp.status();
     if !kept(status) {
         if let Err(e) = state.store.release_idempotency_key(&scope).await {

@@ -83,7 +83,7 @@ pub enum Update<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Update<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // Only called when the field is present (`#[serde(default)]` gives `Missing`).
-        Ok(match super::extract::non_null(d)? {
+        Ok(match non_null(d)? {
             Some(v) => Update::Value(v),
             None => Update::Missing,
         })

@@ -5,7 +5,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_TOKEN, TestApp, spawn_app};
+use crate::common::{ADMIN_TOKEN, TestApp, config, fresh_dir, spawn_app, spawn_with};
 
 /// A raw request: `authorization` as given (or none), an optional key, a JSON body.
 async fn send(
@@ -236,5 +236,65 @@ async fn concurrent_requests_with_one_key_act_once() {
     assert!(!accepted.is_empty(), "{busy} answered 409, none 202");
     assert!(accepted.iter().all(|id| *id == accepted[0]), "{accepted:?}");
     assert_eq!(message_count(&app, &app_id).await, 1, "stored once");
+    app.stop().await;
+}
+
+/// A client that hangs up while its request runs leaves no key claimed for nothing: the
+/// request runs to its end and keeps its answer, and the retry gets it. PostgreSQL only: a
+/// lock on the message table holds the request up after its claim (another table) is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_client_hangs_up_still_finishes_with_its_key() {
+    use sqlx::{Connection as _, PgConnection};
+    let c = config(&fresh_dir());
+    let Some(db) = c.database_url.expose().map(str::to_owned) else {
+        println!("hang-up test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)");
+        return;
+    };
+    let app = spawn_with(c).await;
+    let app_id = app.create_app("a", None).await;
+    let path = format!("/api/v1/app/{app_id}/msg");
+    let body = json!({"eventType": "x", "payload": {}});
+    let mut lock = PgConnection::connect(&db).await.expect("connect");
+    sqlx::raw_sql("BEGIN; LOCK TABLE message IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut lock)
+        .await
+        .expect("lock");
+    let hung = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("idempotency-key", "hang-up")
+        .json(&body)
+        .timeout(std::time::Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(hung.is_err(), "the lock holds the request up: {hung:?}");
+    // The server sees the connection close while the request waits for the lock.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut lock)
+        .await
+        .expect("unlock");
+    let started = std::time::Instant::now();
+    let auth = bearer();
+    let (s, h, v) = loop {
+        let r = send(&app, &path, Some(&auth), Some("hang-up"), &body).await;
+        if r.0 != StatusCode::CONFLICT {
+            break r;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the key is still claimed by a request that will never finish: {}",
+            r.2
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(
+        h.get("idempotent-replayed").and_then(|v| v.to_str().ok()),
+        Some("true"),
+        "the first request finished and kept its answer"
+    );
+    assert_eq!(message_count(&app, &app_id).await, 1);
     app.stop().await;
 }
