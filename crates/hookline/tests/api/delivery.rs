@@ -214,9 +214,19 @@ async fn gives_up_after_the_schedule_and_410_disables_the_endpoint() {
         .await;
     let gone_msg = m["id"].as_str().expect("id").to_owned();
     wait_status(&app, &app_id, &gone_msg, "fail").await;
-    let (_, ep) = app
-        .get(&format!("/api/v1/app/{app_id}/endpoint/{gone_id}"))
-        .await;
+    // The attempt is recorded, then the endpoint disabled in a write of its own: under load
+    // the second can land a moment after the status shows.
+    let mut ep = Value::Null;
+    for _ in 0..100 {
+        ep = app
+            .get(&format!("/api/v1/app/{app_id}/endpoint/{gone_id}"))
+            .await
+            .1;
+        if ep["disabled"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(ep["disabled"], true, "410 Gone disables the endpoint");
     assert_eq!(gone.received().len(), 1, "no retry after 410");
     app.stop().await;
