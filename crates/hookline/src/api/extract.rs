@@ -126,6 +126,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             Ok(v)
         }
         Err(e) => {
+            // `2.0` for an integer: mended and parsed again (see `whole_numbers`). Each
+            // pass turns one integer field's float into an integer, so this ends.
+            if let Some(mended) =
+                super::whole_numbers::mend(bytes, e.path(), &e.inner().to_string())
+            {
+                return parse_json(&mended);
+            }
             let path = e.path().to_string();
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
