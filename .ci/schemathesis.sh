@@ -13,7 +13,7 @@ SCHEMATHESIS_VERSION=4.32.5
 VALIDATOR_VERSION=0.9.0
 MAX_EXAMPLES=${MAX_EXAMPLES:-15}
 SEED=${SEED:-11}
-TARGET=${CARGO_TARGET_DIR:-target}
+TARGET=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 VENV="$TARGET/schemathesis-venv"
 
 # The tools, pinned, in a venv under the target directory (kept between runs).
@@ -57,9 +57,13 @@ echo "== openapi-spec-validator (the document as served)"
 "$VENV/bin/openapi-spec-validator" --schema 3.1.0 "$DATA/openapi.json"
 
 echo "== schemathesis $SCHEMATHESIS_VERSION ($MAX_EXAMPLES examples per operation, seed $SEED)"
+# From the temporary directory: schemathesis keeps a cache of past failures (and replays
+# them) under the working directory, and each run here starts fresh.
 status=0
-SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$PWD/.ci" \
-  "$VENV/bin/schemathesis" --no-color --config-file .ci/schemathesis.toml run "$DATA/openapi.json" \
+REPO=$PWD
+cd "$DATA"
+SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$REPO/.ci" \
+  "$VENV/bin/schemathesis" --no-color --config-file "$REPO/.ci/schemathesis.toml" run "$DATA/openapi.json" \
   --url "$BASE" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,positive_data_acceptance,missing_required_header,unsupported_method,ignored_auth \
   --phases examples,coverage,fuzzing \

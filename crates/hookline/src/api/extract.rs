@@ -146,6 +146,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             Ok(v)
         }
         Err(e) => {
+            // `2.0` for an integer: mended and parsed again (see `whole_numbers`). Each
+            // pass turns one integer field's float into an integer, so this ends.
+            if let Some(mended) =
+                super::whole_numbers::mend(bytes, e.path(), &e.inner().to_string())
+            {
+                return parse_json(&mended);
+            }
             let mut loc = vec!["body".to_owned()];
             for segment in e.path() {
                 use serde_path_to_error::Segment;

@@ -15,6 +15,7 @@ mod idempotency;
 mod message;
 pub mod openapi;
 pub mod types;
+mod whole_numbers;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of Hookline's own API, built from
-//! the operation table in [`ops`] and the wire types (utoipa `ToSchema`), with the checks the
-//! handlers make written into the schemas ([`rules`]), so generators and fuzzers see what
+//! the operation table in `ops.rs` and the wire types (utoipa `ToSchema`), with the checks the
+//! handlers make written into the schemas (`rules.rs`), so generators and fuzzers see what
 //! the server really accepts and answers. Tests check that the table and the router agree,
 //! that every parameter is typed and every status the server answers is documented; CI
 //! validates the served document and fuzzes the server with it (`.ci/schemathesis.sh`).

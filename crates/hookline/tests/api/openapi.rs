@@ -308,3 +308,38 @@ async fn requests_the_document_calls_invalid_are_refused() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     app.stop().await;
 }
+
+/// What schemathesis found where a valid request was refused: `2.0` is an integer to JSON
+/// Schema (and to JSON), and serde's integer types refused it.
+#[tokio::test]
+async fn whole_floats_are_accepted_as_integers() {
+    let app = spawn_app().await;
+    let (s, v) = app
+        .post(
+            "/api/v1/app",
+            serde_json::json!({"name": "floats", "uid": "floats", "throttleRate": 7.0}),
+        )
+        .await;
+    assert_eq!(
+        (s, &v["throttleRate"]),
+        (StatusCode::CREATED, &serde_json::json!(7)),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            "/api/v1/app/floats/msg",
+            serde_json::json!({"eventType": "a.b", "payload": {"n": 2.0}, "payloadRetentionHours": 24.0}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    // Free-form values keep their spelling.
+    assert_eq!(v["payload"].to_string(), r#"{"n":2.0}"#);
+    let (s, v) = app
+        .post(
+            "/api/v1/app",
+            serde_json::json!({"name": "f2", "throttleRate": 7.5}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    app.stop().await;
+}
