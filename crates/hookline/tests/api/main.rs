@@ -4,6 +4,7 @@
 
 mod apps;
 mod common;
+mod connections;
 mod delivery;
 mod endpoints;
 mod errors;
