@@ -232,6 +232,8 @@ async fn connections_past_the_cap_are_answered_503_at_once_and_counted() {
 }
 
 /// `hookline serve` on `dir` with a 2 s shutdown grace and deadlines longer than it.
+// The child is handed to the caller, which reaps it; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
 fn start_serve(dir: &std::path::Path) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hookline"));
     if let Some(url) = config(dir).database_url.expose() {
