@@ -16,9 +16,13 @@ cd "$(dirname "$0")/.."
 N=${1:-5000}
 MODE=${2:-request}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/hookline}
-# Server and client each hold N sockets: raise the limit for both (root, or a hard limit
-# high enough).
-ulimit -n $((N + 1024))
+# Server and client each hold N sockets: raise the limit for both, as far as the hard
+# limit allows.
+HARD=$(ulimit -Hn)
+WANT=$((N + 1024))
+if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$WANT" ]; then WANT=$HARD; fi
+ulimit -n "$WANT"
+[ "$WANT" -gt $((N + 64)) ] || { echo "open-files hard limit $HARD is too low for N=$N" >&2; exit 1; }
 DIR=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
 HOOKLINE_ADMIN_TOKEN=hk_bench-token-0123456789abcdef HOOKLINE_LOG=error \

@@ -157,6 +157,24 @@ async fn connection(
         }
         _ = stop.wait_for(|s| *s != Stop::Running) => return,
     }
+    // hyper's state only now, and on the heap: inline, it would make every task that
+    // much bigger, the silent ones too.
+    Box::pin(serve_http(
+        stream, router, &builder, deadlines, stop, &open, activity,
+    ))
+    .await;
+}
+
+/// The HTTP part of [`connection`], once the client has sent something.
+async fn serve_http(
+    stream: TcpStream,
+    router: axum::Router,
+    builder: &http1::Builder,
+    deadlines: Deadlines,
+    mut stop: watch::Receiver<Stop>,
+    open: &Open,
+    activity: Arc<Activity>,
+) {
     let io = TokioIo::new(TrackedIo::new(stream, activity.clone()));
     let conn = builder.serve_connection(io, TrackedService::new(router, activity.clone()));
     tokio::pin!(conn);
