@@ -110,6 +110,20 @@ pub struct Config {
     /// and the same across restarts (a StatefulSet pod name, a host name): a node that
     /// restarts takes back at once the claims it made under it.
     pub node_id: Option<String>,
+    /// Longest a client may take to send a request's head: from connecting, or on a
+    /// kept-alive connection from the first byte of the next request.
+    pub header_timeout: Duration,
+    /// Longest a client may take to send a request's body, from the end of its head.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request. Longer than the
+    /// usual load balancer's idle timeout (60 s), so the balancer closes first and never
+    /// sends on a connection we are closing.
+    pub keep_alive_timeout: Duration,
+    /// Most client connections open at once; past it a new one is answered 503 and closed.
+    pub max_connections: usize,
+    /// After SIGTERM, how long requests in progress may take; connections still open then
+    /// are dropped (their requests were not acknowledged).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -140,6 +154,11 @@ impl Default for Config {
             database_connect_timeout: Duration::from_secs(10),
             delivery_lease: Duration::from_secs(300),
             node_id: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            keep_alive_timeout: Duration::from_secs(75),
+            max_connections: 4096,
+            shutdown_grace: Duration::from_secs(15),
         }
     }
 }
@@ -166,6 +185,11 @@ struct FileConfig {
     database_max_connections: Option<u32>,
     database_connect_timeout_secs: Option<f64>,
     delivery_lease_secs: Option<f64>,
+    header_timeout_secs: Option<f64>,
+    body_timeout_secs: Option<f64>,
+    keep_alive_timeout_secs: Option<f64>,
+    max_connections: Option<usize>,
+    shutdown_grace_secs: Option<f64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -283,6 +307,7 @@ impl Config {
             })?;
             c.delivery_lease = durations("HOOKLINE_DELIVERY_LEASE_SECS", &[secs])?[0];
         }
+        c.apply_connection_env(&env)?;
         if let Some(v) = env("HOOKLINE_NODE_ID").filter(|v| !v.is_empty()) {
             c.node_id = Some(v);
         }
@@ -371,6 +396,86 @@ impl Config {
         if let Some(v) = f.delivery_lease_secs {
             self.delivery_lease = durations(&key("delivery_lease_secs"), &[v])?[0];
         }
+        let secs = |k: &str, v: Option<f64>, to: &mut Duration| -> anyhow::Result<()> {
+            if let Some(v) = v {
+                *to = durations(&key(k), &[v])?[0];
+            }
+            Ok(())
+        };
+        secs(
+            "header_timeout_secs",
+            f.header_timeout_secs,
+            &mut self.header_timeout,
+        )?;
+        secs(
+            "body_timeout_secs",
+            f.body_timeout_secs,
+            &mut self.body_timeout,
+        )?;
+        secs(
+            "keep_alive_timeout_secs",
+            f.keep_alive_timeout_secs,
+            &mut self.keep_alive_timeout,
+        )?;
+        secs(
+            "shutdown_grace_secs",
+            f.shutdown_grace_secs,
+            &mut self.shutdown_grace,
+        )?;
+        if let Some(v) = f.max_connections {
+            self.max_connections = v;
+        }
+        Ok(())
+    }
+
+    /// The client-connection keys from the environment.
+    fn apply_connection_env(
+        &mut self,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<()> {
+        let secs = |k: &str, to: &mut Duration| -> anyhow::Result<()> {
+            if let Some(v) = env(k) {
+                let s: f64 = v
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("{k}: expected seconds, got {v:?}"))?;
+                *to = durations(k, &[s])?[0];
+            }
+            Ok(())
+        };
+        secs("HOOKLINE_HEADER_TIMEOUT_SECS", &mut self.header_timeout)?;
+        secs("HOOKLINE_BODY_TIMEOUT_SECS", &mut self.body_timeout)?;
+        secs(
+            "HOOKLINE_KEEP_ALIVE_TIMEOUT_SECS",
+            &mut self.keep_alive_timeout,
+        )?;
+        secs("HOOKLINE_SHUTDOWN_GRACE_SECS", &mut self.shutdown_grace)?;
+        if let Some(v) = env("HOOKLINE_MAX_CONNECTIONS") {
+            self.max_connections = v.parse().map_err(|_| {
+                anyhow::anyhow!("HOOKLINE_MAX_CONNECTIONS: expected a whole number, got {v:?}")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The client-connection keys: every deadline from 10 ms to a day (a timer past that
+    /// would overflow the clock, and none should be that long), the cap from 1 to 1,000,000.
+    fn check_connections(&self) -> anyhow::Result<()> {
+        for (key, d) in [
+            ("header_timeout_secs", self.header_timeout),
+            ("body_timeout_secs", self.body_timeout),
+            ("keep_alive_timeout_secs", self.keep_alive_timeout),
+            ("shutdown_grace_secs", self.shutdown_grace),
+        ] {
+            if d < Duration::from_millis(10) || d > Duration::from_secs(86_400) {
+                bail!("{key}: must be from 0.01 to 86400 seconds, got {d:?}");
+            }
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            bail!(
+                "max_connections: must be from 1 to 1000000, got {}",
+                self.max_connections
+            );
+        }
         Ok(())
     }
 
@@ -426,7 +531,7 @@ impl Config {
         {
             bail!("HOOKLINE_ADMIN_TOKEN: must be at least 24 characters");
         }
-        Ok(())
+        self.check_connections()
     }
 }
 
@@ -530,6 +635,42 @@ mod tests {
         .expect("loads");
         assert_eq!(c.listen.port(), 9002);
         assert_eq!(format!("{:?}", c.admin_token), "[redacted]");
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_come_from_file_and_env() {
+        let c = Config::load(&Overrides::default(), env(&[])).expect("loads");
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_connections, 4096);
+        let dir = std::env::temp_dir().join(crate::ids::new_id("cfg"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("h.toml");
+        std::fs::write(
+            &file,
+            "header_timeout_secs = 2.5\nbody_timeout_secs = 4\nkeep_alive_timeout_secs = 90\nmax_connections = 100\nshutdown_grace_secs = 3\n",
+        )
+        .expect("write");
+        let flags = Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, env(&[("HOOKLINE_MAX_CONNECTIONS", "200")])).expect("loads");
+        assert_eq!(c.header_timeout, Duration::from_millis(2500));
+        assert_eq!(c.body_timeout, Duration::from_secs(4));
+        assert_eq!(c.keep_alive_timeout, Duration::from_secs(90));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(3));
+        assert_eq!(c.max_connections, 200);
+        let err = |e: &[(&str, &str)]| {
+            Config::load(&Overrides::default(), env(e))
+                .expect_err("fails")
+                .to_string()
+        };
+        assert!(err(&[("HOOKLINE_HEADER_TIMEOUT_SECS", "0")]).contains("header_timeout_secs"));
+        assert!(
+            err(&[("HOOKLINE_BODY_TIMEOUT_SECS", "soon")]).contains("HOOKLINE_BODY_TIMEOUT_SECS")
+        );
+        assert!(err(&[("HOOKLINE_SHUTDOWN_GRACE_SECS", "1e12")]).contains("shutdown_grace_secs"));
+        assert!(err(&[("HOOKLINE_MAX_CONNECTIONS", "0")]).contains("max_connections"));
     }
 
     #[test]

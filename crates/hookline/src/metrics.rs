@@ -1,5 +1,6 @@
 //! Counters for `GET /metrics`, in Prometheus' text format. Lock-free counters; the one
 //! map (attempts by outcome and status class) sits behind a std mutex held for an increment.
+//! The connection counters are written by `server::connections`, once per connection.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -20,6 +21,11 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
     circuits_open: AtomicU64,
+    connections_open: AtomicU64,
+    connections_refused: AtomicU64,
+    accept_errors: AtomicU64,
+    /// Connections closed for outlasting a deadline, by phase: headers, body, idle.
+    connections_timed_out: [AtomicU64; 3],
 }
 
 /// Gauges read from the store when scraped.
@@ -35,6 +41,35 @@ impl Metrics {
     pub fn set_circuits_open(&self, n: usize) {
         self.circuits_open
             .store(u64::try_from(n).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Relaxed);
+    }
+
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Relaxed);
+    }
+
+    /// A connection answered 503 and closed because the cap was reached.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Relaxed);
+    }
+
+    /// `accept` failed (most likely: out of file descriptors).
+    pub fn accept_error(&self) {
+        self.accept_errors.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn connection_timed_out(&self, phase: crate::server::watchdog::Phase) {
+        use crate::server::watchdog::Phase;
+        let i = match phase {
+            Phase::Headers => 0,
+            Phase::Body => 1,
+            // Handling has no deadline; counted with idle should that ever change.
+            Phase::Idle | Phase::Handling => 2,
+        };
+        self.connections_timed_out[i].fetch_add(1, Relaxed);
     }
 
     pub fn message_accepted(&self) {
@@ -154,7 +189,53 @@ impl Metrics {
             self.latency_sum_ms.load(Relaxed) as f64 / 1000.0
         );
         let _ = writeln!(out, "hookline_delivery_latency_seconds_count {count}");
+        self.render_connections(&mut out);
         out
+    }
+
+    fn render_connections(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP hookline_connections_open Client connections open now."
+        );
+        let _ = writeln!(out, "# TYPE hookline_connections_open gauge");
+        let _ = writeln!(
+            out,
+            "hookline_connections_open {}",
+            self.connections_open.load(Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hookline_connections_refused_total Connections answered 503 and closed because max_connections were open."
+        );
+        let _ = writeln!(out, "# TYPE hookline_connections_refused_total counter");
+        let _ = writeln!(
+            out,
+            "hookline_connections_refused_total {}",
+            self.connections_refused.load(Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hookline_connections_timed_out_total Connections closed for outlasting a deadline, by phase."
+        );
+        let _ = writeln!(out, "# TYPE hookline_connections_timed_out_total counter");
+        for (i, phase) in ["headers", "body", "idle"].iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "hookline_connections_timed_out_total{{phase=\"{phase}\"}} {}",
+                self.connections_timed_out[i].load(Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP hookline_accept_errors_total Failed accepts (out of file descriptors, most likely)."
+        );
+        let _ = writeln!(out, "# TYPE hookline_accept_errors_total counter");
+        let _ = writeln!(
+            out,
+            "hookline_accept_errors_total {}",
+            self.accept_errors.load(Relaxed)
+        );
     }
 }
 
@@ -184,5 +265,21 @@ mod tests {
         assert!(text.contains("hookline_delivery_latency_seconds_bucket{le=\"0.025\"} 0"));
         assert!(text.contains("hookline_delivery_latency_seconds_bucket{le=\"0.05\"} 1"));
         assert!(text.contains("hookline_delivery_latency_seconds_count 1"));
+    }
+
+    #[test]
+    fn renders_connection_counters() {
+        use crate::server::watchdog::Phase;
+        let m = Metrics::default();
+        m.connection_opened();
+        m.connection_opened();
+        m.connection_closed();
+        m.connection_refused();
+        m.connection_timed_out(Phase::Body);
+        let text = m.render(Gauges::default());
+        assert!(text.contains("hookline_connections_open 1\n"));
+        assert!(text.contains("hookline_connections_refused_total 1\n"));
+        assert!(text.contains("hookline_connections_timed_out_total{phase=\"body\"} 1\n"));
+        assert!(text.contains("hookline_connections_timed_out_total{phase=\"headers\"} 0\n"));
     }
 }

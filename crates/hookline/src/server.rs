@@ -1,6 +1,10 @@
 //! Building and running the server. `Application::build` opens the store, makes sure an
 //! admin token exists and binds the listener (port 0 in tests); `run` serves until the
-//! shutdown signal it is given fires, then drains in-flight requests.
+//! shutdown signal it is given fires, then drains in-flight requests within the grace.
+//! Client connections, their deadlines and their cap: [`connections`] and [`watchdog`].
+
+mod connections;
+pub(crate) mod watchdog;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -35,6 +39,7 @@ pub struct Application {
     state: AppState,
     engine: Engine,
     role: Role,
+    limits: connections::Limits,
     /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
     /// caller shows it once; only its hash is stored.
     pub new_admin_token: Option<String>,
@@ -132,6 +137,7 @@ impl Application {
             state,
             engine,
             role: config.role,
+            limits: connection_limits(config),
             new_admin_token,
         })
     }
@@ -156,15 +162,13 @@ impl Application {
             Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
             Role::Api => None,
         };
+        let metrics = self.state.metrics.clone();
         let router = match self.role {
             Role::All | Role::Api => api::router(self.state),
             // A worker answers only its health check.
             Role::Worker => api::health_router(self.state),
         };
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        connections::serve(self.listener, router, self.limits, metrics, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = cleaner.await;
         if let Some(engine) = engine {
@@ -173,6 +177,32 @@ impl Application {
         store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The limits on client connections; the cap lowered, with a warning, to what the
+/// file-descriptor limit allows besides the store's and the deliveries' own sockets.
+fn connection_limits(config: &Config) -> connections::Limits {
+    let reserve = 64 + config.delivery_concurrency + config.database_max_connections as usize;
+    let fd_limit = connections::open_files_limit();
+    let max_connections =
+        connections::cap_for_descriptors(config.max_connections, fd_limit, reserve);
+    if max_connections < config.max_connections {
+        tracing::warn!(
+            max_connections = config.max_connections,
+            open_files_limit = fd_limit,
+            effective = max_connections,
+            "max_connections lowered to fit the open-files limit (raise it with `ulimit -n` or LimitNOFILE)"
+        );
+    }
+    connections::Limits {
+        deadlines: watchdog::Deadlines {
+            header: config.header_timeout,
+            body: config.body_timeout,
+            idle: config.keep_alive_timeout,
+        },
+        max_connections,
+        shutdown_grace: config.shutdown_grace,
     }
 }
 

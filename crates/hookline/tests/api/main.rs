@@ -5,6 +5,7 @@
 mod apps;
 mod common;
 mod compat;
+mod connections;
 mod delivery;
 mod endpoints;
 mod errors;
