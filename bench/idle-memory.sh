@@ -62,7 +62,7 @@ sleep 2
 OPEN=$(rss)
 echo close >&"${CLIENTS[1]}"
 read -r _ <&"${CLIENTS[0]}"
-sleep 3
+sleep "${SETTLE:-3}"
 AFTER=$(rss)
 echo done >&"${CLIENTS[1]}"
-echo "$(basename "$BIN") N=$N mode=$MODE: idle $IDLE, with $N open $OPEN, 3 s after they closed $AFTER (peak $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$PID/status"))"
+echo "$(basename "$BIN") N=$N mode=$MODE: idle $IDLE, with $N open $OPEN, ${SETTLE:-3} s after they closed $AFTER (peak $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$PID/status"))"

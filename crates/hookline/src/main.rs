@@ -7,6 +7,12 @@ use clap::Parser as _;
 
 mod cli;
 
+/// jemalloc, with a background thread that hands freed memory back to the system: after
+/// thousands of connections close, glibc's malloc kept all of it (BENCHMARKS.md,
+/// "Connections and memory").
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {

@@ -157,8 +157,9 @@ async fn connection(
         }
         _ = stop.wait_for(|s| *s != Stop::Running) => return,
     }
-    // hyper's state only now, and on the heap: inline, it would make every task that
-    // much bigger, the silent ones too.
+    // hyper's state only now, and on the heap, so that a task still waiting for its
+    // first byte does not carry it inline (no difference measured in RSS, though: see
+    // BENCHMARKS.md, "Connections and memory").
     Box::pin(serve_http(
         stream, router, &builder, deadlines, stop, &open, activity,
     ))
