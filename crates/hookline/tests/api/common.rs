@@ -161,3 +161,31 @@ impl TestApp {
         v["id"].as_str().expect("id").to_owned()
     }
 }
+
+/// Starts `command` (a `hookline serve`) and waits for the line that says where it listens:
+/// the child, for the caller to kill and reap, and its base URL.
+// The child is handed to the caller; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
+pub(crate) fn spawn_listening(
+    command: &mut std::process::Command,
+) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn hookline serve");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server exited before listening");
+        }
+        if let Some(addr) = line.trim().strip_prefix("Hookline listening on ") {
+            return (child, addr.to_owned());
+        }
+    }
+}

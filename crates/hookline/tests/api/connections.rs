@@ -2,8 +2,7 @@
 //! ends within its grace while clients hold half-sent requests. Raw sockets on loopback
 //! play the slow and silent clients.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -232,8 +231,6 @@ async fn connections_past_the_cap_are_answered_503_at_once_and_counted() {
 }
 
 /// `hookline serve` on `dir` with a 2 s shutdown grace and deadlines longer than it.
-// The child is handed to the caller, which reaps it; clippy cannot see that.
-#[allow(clippy::zombie_processes)]
 fn start_serve(dir: &std::path::Path) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hookline"));
     if let Some(url) = config(dir).database_url.expose() {
@@ -241,7 +238,7 @@ fn start_serve(dir: &std::path::Path) -> (Child, String) {
             .env("HOOKLINE_DATABASE_URL", url)
             .env("HOOKLINE_NODE_ID", dir.display().to_string());
     }
-    let mut child = command
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--role", "api"])
         .arg("--data-dir")
         .arg(dir)
@@ -250,24 +247,8 @@ fn start_serve(dir: &std::path::Path) -> (Child, String) {
         .env("HOOKLINE_LOG", "error")
         .env("HOOKLINE_SHUTDOWN_GRACE_SECS", "2")
         .env("HOOKLINE_HEADER_TIMEOUT_SECS", "60")
-        .env("HOOKLINE_BODY_TIMEOUT_SECS", "60")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn hookline serve");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if out.read_line(&mut line).unwrap_or(0) == 0 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("server exited before listening");
-        }
-        if let Some(addr) = line.trim().strip_prefix("Hookline listening on ") {
-            return (child, addr.to_owned());
-        }
-    }
+        .env("HOOKLINE_BODY_TIMEOUT_SECS", "60");
+    crate::common::spawn_listening(&mut command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

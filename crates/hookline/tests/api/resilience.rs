@@ -1,8 +1,7 @@
 //! No head-of-line blocking, and no acknowledged message lost to a SIGKILL.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -96,8 +95,6 @@ async fn a_black_holed_endpoint_does_not_delay_healthy_ones() {
 }
 
 /// The `hookline` binary as a child process, and the address it listens on.
-// The child is handed to the caller, which kills and reaps it; clippy cannot see that.
-#[allow(clippy::zombie_processes)]
 fn start_server(dir: &std::path::Path) -> (Child, String) {
     let url = config(dir).database_url.expose().map(str::to_owned);
     start_node(dir, url.as_deref())
@@ -105,7 +102,6 @@ fn start_server(dir: &std::path::Path) -> (Child, String) {
 
 /// `hookline serve` on `dir`, storing in `database_url` when given. Leases are short, so
 /// that a killed node's claims pass on within seconds.
-#[allow(clippy::zombie_processes)]
 pub(crate) fn start_node(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hookline"));
     if let Some(url) = database_url {
@@ -115,7 +111,7 @@ pub(crate) fn start_node(dir: &std::path::Path, database_url: Option<&str>) -> (
             .env("HOOKLINE_DATABASE_URL", url)
             .env("HOOKLINE_NODE_ID", dir.display().to_string());
     }
-    let mut child = command
+    command
         .args([
             "serve",
             "--listen",
@@ -129,24 +125,8 @@ pub(crate) fn start_node(dir: &std::path::Path, database_url: Option<&str>) -> (
         .env("HOOKLINE_LOG", "error")
         .env("HOOKLINE_DELIVERY_TIMEOUT", "4")
         .env("HOOKLINE_DELIVERY_LEASE_SECS", "10")
-        .env("HOOKLINE_ENCRYPTION_KEY", "5a".repeat(32))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn hookline serve");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if out.read_line(&mut line).unwrap_or(0) == 0 {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("server exited before listening");
-        }
-        if let Some(addr) = line.trim().strip_prefix("Hookline listening on ") {
-            return (child, addr.to_owned());
-        }
-    }
+        .env("HOOKLINE_ENCRYPTION_KEY", "5a".repeat(32));
+    crate::common::spawn_listening(&mut command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
