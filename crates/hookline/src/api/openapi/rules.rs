@@ -144,22 +144,22 @@ pub(super) fn apply(schemas: &mut Value) {
     set(schemas, "EndpointIn", "secret", &secret());
     // A custom secret for a scheme keyed otherwise (raw, Ed25519, ECDSA keys) takes that
     // scheme's own form, which the document does not describe: it promises only `whsec_`.
-    // "If the scheme is keyed otherwise, no secret", written as the equivalent `anyOf` (a
-    // `whsec_` scheme or none, or no secret) rather than as `if`/`then`: schemathesis
-    // 4.32.5 generates for a conditional through a deeper path of its own, where its
-    // coverage phase crashed (a Hypothesis error while drawing the body of endpoint PUT).
-    let whsec: Vec<&str> = presets::all()
+    let keyed_otherwise: Vec<&str> = presets::all()
         .iter()
-        .filter(|s| s.can_sign() && s.key_format().prefix.as_deref() == Some("whsec_"))
+        .filter(|s| s.can_sign() && s.key_format().prefix.as_deref() != Some("whsec_"))
         .map(|s| s.name())
         .collect();
     if let Some(ep) = schemas.get_mut("EndpointIn").and_then(Value::as_object_mut) {
         ep.insert(
-            "anyOf".into(),
-            json!([
-                {"properties": {"signatureScheme": {"enum": whsec}}},
-                {"properties": {"secret": {"type": "null"}}},
-            ]),
+            "if".into(),
+            json!({
+                "required": ["signatureScheme"],
+                "properties": {"signatureScheme": {"enum": keyed_otherwise}},
+            }),
+        );
+        ep.insert(
+            "then".into(),
+            json!({"properties": {"secret": {"type": "null"}}}),
         );
     }
     set(schemas, "EndpointIn", "headers", &headers(false));
