@@ -494,3 +494,42 @@ async fn fields_the_document_lets_be_null_take_null() {
     assert!(tried > 10, "{tried}");
     app.stop().await;
 }
+
+/// The document's URL pattern promises only what the server always takes: a URL it admits
+/// is accepted, and hosts the parser refuses by rules no pattern follows (IDNA, numbers read
+/// as IPv4) are outside it (schemathesis ST202 sent `http://` and a host that is not IDNA).
+#[tokio::test]
+async fn urls_the_document_allows_are_accepted() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/v1/openapi.json").await;
+    let pattern = doc["components"]["schemas"]["EndpointIn"]["properties"]["url"]["pattern"]
+        .as_str()
+        .expect("a URL pattern");
+    let re = regex::Regex::new(pattern).expect("pattern");
+    for outside in [
+        "http://09",
+        "http://\u{cb}\u{d4}7",
+        "http://a\u{84}",
+        "https://a b",
+        "ftp://a",
+    ] {
+        assert!(!re.is_match(outside), "{pattern} admits {outside:?}");
+    }
+    let app_id = app.create_app("a", None).await;
+    for url in [
+        "http://a",
+        "HTTPS://Example.COM:8080/x?y=1#z",
+        "https://a_b-c.d./p\u{e9}?q",
+        "http://0a.b",
+    ] {
+        assert!(re.is_match(url), "{pattern} refuses {url:?}");
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/app/{app_id}/endpoint"),
+                serde_json::json!({"url": url}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {v}");
+    }
+    app.stop().await;
+}
