@@ -109,28 +109,65 @@ pub(super) fn new_secret(scheme: &Scheme) -> ApiResult<String> {
 
 /// The secret must be usable by the scheme; Svix's own format for base64-keyed schemes.
 pub(super) fn check_secret(loc: &str, scheme: &Scheme, secret: &str) -> ApiResult<()> {
-    let base64_keyed = scheme.key_format().prefix.as_deref() == Some("whsec_");
-    if base64_keyed {
+    match secret_problem(scheme, secret) {
+        Some(why) => Err(ApiError::invalid(loc, why)),
+        None => Ok(()),
+    }
+}
+
+/// Why `secret` cannot sign with `scheme`, if it cannot.
+fn secret_problem(scheme: &Scheme, secret: &str) -> Option<String> {
+    if whsec_keyed(scheme) {
         let body = secret.strip_prefix("whsec_").unwrap_or(secret);
         let ok = (32..=100).contains(&body.len())
             && body
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
         if !ok {
-            return Err(ApiError::invalid(
-                loc,
-                "expected `whsec_` followed by 32 to 100 base64 characters",
-            ));
+            return Some("expected `whsec_` followed by 32 to 100 base64 characters".into());
         }
     } else if scheme.algorithm().is_symmetric() && !(16..=256).contains(&secret.len()) {
-        return Err(ApiError::invalid(loc, "expected 16 to 256 characters"));
+        return Some("expected 16 to 256 characters".into());
     }
-    scheme.signer(&[secret]).map(drop).map_err(|e| {
-        ApiError::invalid(
-            loc,
-            format!("not usable with scheme {}: {e}", scheme.name()),
-        )
-    })
+    scheme
+        .signer(&[secret])
+        .err()
+        .map(|e| format!("not usable with scheme {}: {e}", scheme.name()))
+}
+
+/// Whether the scheme takes Svix's `whsec_` keys (the form the document describes).
+fn whsec_keyed(scheme: &Scheme) -> bool {
+    scheme.key_format().prefix.as_deref() == Some("whsec_")
+}
+
+/// A new scheme for an existing endpoint: its stored secret must sign with it. The body is
+/// valid on its own; what refuses it is the endpoint's state (its secret), hence 409, not
+/// 422: the same body is accepted for an endpoint whose secret suits the scheme.
+pub(super) fn check_scheme_change(scheme: &Scheme, stored_secret: &str) -> ApiResult<()> {
+    match secret_problem(scheme, stored_secret) {
+        Some(why) => Err(ApiError::Conflict(format!(
+            "signatureScheme: the endpoint's current secret does not suit scheme {}: {why}",
+            scheme.name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A key given to `secret/rotate`: checked against the endpoint's scheme. For a `whsec_`
+/// scheme the document describes the form and a key outside it is a 422; a scheme keyed
+/// otherwise (raw, Ed25519, ECDSA keys) is the endpoint's state, which the document cannot
+/// know, so a key it refuses is a 409 (as for a scheme change).
+pub(super) fn check_rotated_key(scheme: &Scheme, key: &str) -> ApiResult<()> {
+    if whsec_keyed(scheme) {
+        return check_secret("body.key", scheme, key);
+    }
+    match secret_problem(scheme, key) {
+        Some(why) => Err(ApiError::Conflict(format!(
+            "key: the endpoint's scheme {} takes its own key form: {why}",
+            scheme.name()
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn check_headers(loc: &str, headers: &BTreeMap<String, String>) -> ApiResult<()> {
@@ -289,7 +326,7 @@ pub(super) async fn update_endpoint(
     check_input(&input)?;
     if let Some(name) = &input.signature_scheme {
         let scheme = sending_scheme(name)?;
-        check_secret("body.signatureScheme", scheme, &ep.secret)?;
+        check_scheme_change(scheme, &ep.secret)?;
         ep.signature_scheme = scheme.name().to_owned();
     }
     ep.url = input.url;
@@ -336,7 +373,7 @@ pub(super) async fn patch_endpoint(
     }
     if let Some(name) = patch.signature_scheme.as_value() {
         let scheme = sending_scheme(name)?;
-        check_secret("body.signatureScheme", scheme, &ep.secret)?;
+        check_scheme_change(scheme, &ep.secret)?;
         ep.signature_scheme = scheme.name().to_owned();
     }
     patch.url.apply(&mut ep.url);

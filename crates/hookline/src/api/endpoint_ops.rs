@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use hookline_sig::Scheme;
 
 use super::endpoint::{
-    SENSITIVE_HEADERS, check_headers, check_secret, find, new_secret, sending_scheme,
+    SENSITIVE_HEADERS, check_headers, check_rotated_key, find, new_secret, sending_scheme,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Body, Params};
@@ -66,7 +66,7 @@ pub(super) async fn rotate_secret(
     }
     let secret = match input.key {
         Some(k) => {
-            check_secret("body.key", scheme, &k)?;
+            check_rotated_key(scheme, &k)?;
             k
         }
         None => new_secret(scheme)?,

@@ -94,7 +94,7 @@ pub fn errors_of(o: &Op) -> Vec<(u16, &'static str)> {
         ));
     }
     if writes {
-        e.push((409, "A unique key (uid, eventId, name) is taken, or a request with the same idempotency-key is in progress"));
+        e.push((409, "A unique key (uid, eventId, name) is taken, a request with the same idempotency-key is in progress, or (endpoints) a new signature scheme or rotated key does not suit the endpoint's stored secret or scheme"));
     }
     if o.body.is_some() {
         e.push((413, "The body is larger than `max_body_bytes`"));
@@ -219,7 +219,7 @@ fn query_parameters(q: Query) -> Vec<Value> {
             query(
                 "iterator",
                 "The `iterator` of the previous page, or its `prevIterator` (a `-` prefix) to page backwards",
-                json!({"type": "string"}),
+                rules::text_schema(),
             ),
             query(
                 "order",
@@ -236,7 +236,7 @@ fn query_parameters(q: Query) -> Vec<Value> {
             query(
                 "channel",
                 "Only messages sent on this channel",
-                json!({"type": "string"}),
+                rules::text_schema(),
             ),
             event_types(),
             date("before", "Only messages created before this time"),
@@ -257,12 +257,12 @@ fn query_parameters(q: Query) -> Vec<Value> {
             query(
                 "endpoint_id",
                 "Only attempts to this endpoint",
-                json!({"type": "string"}),
+                rules::text_schema(),
             ),
             query(
                 "channel",
                 "Only attempts of messages sent on this channel",
-                json!({"type": "string"}),
+                rules::text_schema(),
             ),
             event_types(),
             date("before", "Only attempts made before this time"),
@@ -278,6 +278,6 @@ fn event_types() -> Value {
         "name": "event_types", "in": "query", "required": false,
         "description": "Only these event types (repeated, or comma-separated)",
         "style": "form", "explode": true,
-        "schema": {"type": "array", "items": {"type": "string"}},
+        "schema": {"type": "array", "items": rules::text_schema()},
     })
 }

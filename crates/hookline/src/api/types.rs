@@ -344,6 +344,7 @@ pub struct EndpointIn {
     /// Hookline extension: the `hookline-sig` preset deliveries are signed with (default `svix`).
     /// Never null: it always has a value (absent on PUT keeps the current one).
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub signature_scheme: Option<String>,
     /// Hookline extension: the replay window (seconds) receivers are told to apply.
     #[serde(default)]
@@ -497,6 +498,7 @@ pub struct MessageIn {
     pub application: Option<ApplicationIn>,
     /// Days the payload is kept (5 to 90, default 90). Not nullable in Svix's reference.
     #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i64)]
     pub payload_retention_period: Option<i64>,
     /// Hours the payload is kept; overrides `payloadRetentionPeriod`.
     #[serde(default)]

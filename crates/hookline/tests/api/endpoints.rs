@@ -182,6 +182,32 @@ async fn signature_scheme_extension_is_checked_and_stored() {
         secret["key"].as_str().expect("key").starts_with("whpk_"),
         "{secret}"
     );
+    // What the endpoint stores decides, not the body: a `whsec_` key (the form the document
+    // describes) for an Ed25519 endpoint, or a scheme its stored secret cannot sign with, is
+    // a conflict with the endpoint's state (409), not an invalid body (422).
+    let ed = format!("{base}/{}", v["id"].as_str().expect("id"));
+    let (s, r) = app
+        .post(
+            &format!("{ed}/secret/rotate"),
+            json!({"key": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{r}");
+    assert_eq!(r["code"], "conflict", "{r}");
+    let (s, r) = app
+        .call(Method::PATCH, &ed, Some(json!({"signatureScheme": "svix"})))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{r}");
+    let (s, r) = app
+        .call(
+            Method::PUT,
+            &ed,
+            Some(json!({"url": "https://example.com/h", "signatureScheme": "svix"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{r}");
+    let (_, still) = app.get(&ed).await;
+    assert_eq!(still["signatureScheme"], "standard-v1a");
     app.stop().await;
 }
 

@@ -298,3 +298,37 @@ async fn a_nul_character_is_refused_the_same_way_on_both_backends() {
     assert_eq!(got["payload"]["text"], format!("a{nul}b"));
     app.stop().await;
 }
+
+/// A key that names no field is ignored and never stored, so a NUL in it (or in its value)
+/// harms nothing and is not refused (schemathesis ST202 sent such keys); the keys of maps
+/// that are stored (`metadata`, `headers`) still refuse it.
+#[tokio::test]
+async fn an_unknown_key_with_a_nul_is_ignored_like_any_unknown_key() {
+    let app = spawn_app().await;
+    let app_id = app.create_app("a", None).await;
+    let app_path = format!("/api/v1/app/{app_id}");
+    let body = r#"{"x\u0000y": 1.5, "name": "renamed", "z": {"k\u0000": ["\u0000"]}}"#;
+    let (s, v) = raw(&app, Method::PUT, &app_path, body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "renamed");
+    let (_, ep) = app
+        .post(
+            &format!("{app_path}/endpoint"),
+            json!({"url": "https://e.com"}),
+        )
+        .await;
+    let ep_id = ep["id"].as_str().expect("id");
+    let body = r#"{"\u0000a": {}, "eventType": "nope"}"#;
+    let (s, v) = raw(
+        &app,
+        Method::POST,
+        &format!("{app_path}/endpoint/{ep_id}/send-example"),
+        body,
+    )
+    .await;
+    assert_ne!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let body = r#"{"name": "a", "metadata": {"k\u0000": "v"}}"#;
+    let r = raw(&app, Method::PUT, &app_path, body).await;
+    assert_refused(body, &r, &json!(["body", "metadata"]));
+    app.stop().await;
+}

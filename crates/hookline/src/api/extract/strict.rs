@@ -9,6 +9,9 @@
 //!   string read through a typed field (names, uids, URLs, descriptions, map keys, list items)
 //!   is checked here, before anything reaches a store, with one message on both backends.
 //!
+//! Struct field names and the values of unknown keys are left alone: an unknown key is
+//! ignored, never stored, and a NUL in a key can never match a known field.
+//!
 //! Both hold at every depth: each `MapAccess`, `SeqAccess`, `Option` and enum payload handed
 //! to a visitor is wrapped again. Free-form JSON (`serde_json::Value`: a message payload, an
 //! event type's schemas) asks for `deserialize_any` and is passed through untouched: it is
@@ -63,8 +66,21 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
         deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
         deserialize_string deserialize_bytes deserialize_byte_buf deserialize_option
-        deserialize_unit deserialize_seq deserialize_map deserialize_identifier
-        deserialize_ignored_any
+        deserialize_unit deserialize_seq deserialize_map
+    }
+
+    /// A struct's field name (or an enum's variant name): passed through unchecked. It is
+    /// only compared with the names the type knows, none of which holds a NUL, so a key
+    /// with a NUL matches nothing and is ignored like any unknown key: never stored, so
+    /// nothing to refuse. The keys of stored maps (`metadata`, `headers`) are read as
+    /// `String`s, not identifiers, and are still checked.
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_identifier(visitor)
+    }
+
+    /// The value of an unknown key: skipped, never stored, so passed through unchecked.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_ignored_any(visitor)
     }
 
     /// Free-form JSON: passed through (see the module doc).
@@ -370,6 +386,11 @@ mod tests {
             let e = strict::<Outer>(bad).expect_err(bad);
             assert!(e.contains(NUL_MESSAGE), "{bad}: {e}");
         }
+        // An unknown key (and its value) is ignored, never stored: a NUL there is harmless.
+        let v: Outer =
+            strict("{\"inner\":{\"name\":\"a\"},\"x\\u0000\":{\"k\\u0000\":[\"\\u0000\"]}}")
+                .expect("an unknown key is ignored, NUL or not");
+        assert_eq!(v.inner.name, "a");
         let v: Outer = strict("{\"inner\":{\"name\":\"a\"},\"free\":{\"x\":[\"\\u0000\"]}}")
             .expect("free-form JSON is kept as sent");
         assert_eq!(v.free, Some(serde_json::json!({"x": ["\u{0}"]})));

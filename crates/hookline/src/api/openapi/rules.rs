@@ -12,6 +12,15 @@ use serde_json::{Map, Value, json};
 /// What `check_uid` accepts: ids, uids, names, event ids, feature flags.
 const ID_PATTERN: &str = "^[a-zA-Z0-9\\-_.]+$";
 
+/// A string without U+0000: the strict reader (`extract::strict`) and the query reader refuse
+/// a NUL in every typed string, since PostgreSQL's `text` cannot hold one.
+pub(super) const NUL_FREE: &str = "^[^\\u0000]*$";
+
+/// Free text in a query parameter: anything but a NUL (`extract::Params`).
+pub(super) fn text_schema() -> Value {
+    json!({"type": "string", "pattern": NUL_FREE})
+}
+
 /// Ids, uids and names (`check_uid`).
 pub(super) fn id_schema() -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": 256, "pattern": ID_PATTERN})
@@ -25,9 +34,16 @@ fn list(min: usize, max: usize, max_len: usize) -> Value {
     })
 }
 
-/// `check_url`: http or https, a host, no whitespace, at most 65,536 bytes.
+/// `check_url`: http or https (in any case), a host, no whitespace or control character, at
+/// most 65,536 bytes. The host is narrower than what the server takes (it takes IDNs, IP
+/// literals, any port): the parser refuses hosts no pattern can tell apart (a label that is
+/// not valid IDNA, `09` read as an IPv4 number), so the document promises the part that is
+/// always accepted: ASCII labels ending in one that starts with a letter, a port up to 9999.
 fn url() -> Value {
-    json!({"maxLength": 65_536, "pattern": "^https?://[^\\s/?#]+[^\\s]*$"})
+    json!({
+        "maxLength": 65_536,
+        "pattern": "^[hH][tT][tT][pP][sS]?://([A-Za-z0-9_-]+\\.)*[A-Za-z][A-Za-z0-9_-]*\\.?(:[1-9][0-9]{0,3})?([/?#][^\\s\\x00-\\x1f\\x7f-\\x9f]*)?$",
+    })
 }
 
 /// A secret in Svix's form (`check_secret` for the default scheme): `whsec_` and 32 to 100
@@ -83,7 +99,8 @@ fn headers(nullable_values: bool) -> Value {
 /// Adds the rules to the component schemas.
 pub(super) fn apply(schemas: &mut Value) {
     let uid = json!({"minLength": 1, "maxLength": 256, "pattern": ID_PATTERN});
-    let name = json!({"minLength": 1, "pattern": "\\S"});
+    // Not blank (`trim().is_empty()`), and no NUL.
+    let name = json!({"minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"});
     let throttle = json!({"minimum": 1, "maximum": 65_535});
     let metadata = json!({"additionalProperties": {"type": "string"}});
     let u32_max = json!({"minimum": 0, "maximum": u32::MAX});
@@ -92,8 +109,8 @@ pub(super) fn apply(schemas: &mut Value) {
         .filter(|s| s.can_sign())
         .map(|s| s.name())
         .collect();
-    let scheme =
-        json!({"enum": schemes.iter().map(|s| json!(s)).chain([Value::Null]).collect::<Vec<_>>()});
+    // Never null: `non_null` on create and PUT, `Update` on PATCH.
+    let scheme = json!({"enum": schemes});
 
     for app in ["ApplicationIn", "ApplicationPatch"] {
         set(schemas, app, "name", &name);
@@ -175,6 +192,52 @@ pub(super) fn apply(schemas: &mut Value) {
         &json!({"minimum": 1, "maximum": 2160}),
     );
     set(schemas, "AppPortalAccessIn", "expiry", &u32_max);
+    forbid_nul(schemas);
+}
+
+/// Every string of every request body that no rule above constrains gets [`NUL_FREE`]:
+/// the strict reader refuses a NUL in each of them (free-form JSON, typed `object` or left
+/// untyped, is kept as sent and not touched).
+fn forbid_nul(schemas: &mut Value) {
+    let bodies: std::collections::BTreeSet<&str> = super::OPERATIONS
+        .iter()
+        .filter_map(|o| o.body.map(|(schema, _)| schema))
+        .collect();
+    for name in bodies {
+        if let Some(schema) = schemas.get_mut(name) {
+            forbid_nul_in(schema);
+        }
+    }
+}
+
+fn forbid_nul_in(node: &mut Value) {
+    let Some(obj) = node.as_object_mut() else {
+        return;
+    };
+    let is_string = match obj.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    let constrained = ["pattern", "enum", "const", "format"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    if is_string && !constrained {
+        obj.insert("pattern".into(), json!(NUL_FREE));
+    }
+    for key in ["items", "additionalProperties", "propertyNames"] {
+        if let Some(child) = obj.get_mut(key) {
+            forbid_nul_in(child);
+        }
+    }
+    if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+        props.values_mut().for_each(forbid_nul_in);
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+            list.iter_mut().for_each(forbid_nul_in);
+        }
+    }
 }
 
 /// Merges `rule` into the schema of `schema.properties.field`.
