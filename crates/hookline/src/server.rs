@@ -1,7 +1,7 @@
 //! Building and running the server. `Application::build` opens the store, makes sure an
 //! admin token exists and binds the listener (port 0 in tests); `run` serves until the
 //! shutdown signal it is given fires, then drains in-flight requests within the grace.
-//! Client connections, their deadlines and their cap: [`connections`] and [`watchdog`].
+//! Client connections, their deadlines and their cap: `server/connections.rs` and `server/watchdog.rs`.
 
 mod connections;
 pub(crate) mod watchdog;

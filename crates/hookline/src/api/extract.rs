@@ -1,6 +1,6 @@
 //! Request extractors: the bearer token, JSON bodies and query parameters, each turning bad
 //! input into a precise `ApiError` (never axum's plain-text rejections). JSON bodies are read
-//! through [`strict`], which refuses what serde's defaults let through.
+//! through `strict`, which refuses what serde's defaults let through.
 
 use std::sync::Arc;
 
