@@ -136,16 +136,7 @@ async fn delivers_signed_payloads_that_both_verifiers_accept() {
         .get(&format!("/api/v1/app/{app_id}/endpoint/{ep_id}/stats"))
         .await;
     assert_eq!(stats["success"], 1);
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_text().await;
     for line in [
         "hookline_messages_accepted_total 1",
         "hookline_attempts_total{outcome=\"success\",status_class=\"2xx\"} 1",
