@@ -1,26 +1,18 @@
-//! The delivery engine's queue on PostgreSQL: claims that several nodes take at once
-//! without meeting (`FOR UPDATE SKIP LOCKED`), leases, attempts, and the per-endpoint
-//! state the nodes share (open circuits, throttle slots).
+//! What PostgreSQL does its own way: messages and attempts group-committed in batches of
+//! one-statement writes (`batch`, `writes`), claims that several nodes take at once without
+//! meeting (`FOR UPDATE SKIP LOCKED`) under leases, and the per-endpoint state the nodes
+//! share (open circuits, throttle slots), in table `endpoint_gate`.
 
 use async_trait::async_trait;
 use sqlx::Row as _;
 
-use super::PgStore;
+use super::{PgEngine, PgStore};
 use crate::store::rows::message_row;
+use crate::store::shared::Engine;
+use crate::store::sql::Stmt;
 use crate::store::{
-    Attempt, Claim, DeliveryStatus, DeliveryStore, DeliveryUpdate, Endpoint, Millis, Result,
-    StoreError,
+    Attempt, Claim, DeliveryUpdate, Message, Millis, QueueStore, Result, StoreError, Targets,
 };
-
-/// A foreign-key failure means the parent row is gone (deleted meanwhile): say which.
-pub(super) fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-            StoreError::Conflict(format!("the {parent} no longer exists"))
-        }
-        _ => e.into(),
-    }
-}
 
 /// The end of a claim statement: leases the rows of its `locked` part, reading each one's
 /// message in the same statement. `$1` is the lease's end, `$2` now and `$NODE` stands
@@ -54,8 +46,40 @@ fn claims(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Claim>> {
         .collect()
 }
 
+impl Engine for PgEngine {
+    type Pool = sqlx::PgPool;
+
+    fn pool(&self) -> &Self::Pool {
+        &self.pool
+    }
+
+    fn push_json_holds<'a>(s: &mut Stmt<'a>, column: &str, value: &'a str) {
+        s.push(&format!(" AND {column} IS NOT NULL AND {column}::jsonb ? "));
+        s.push_bind(value);
+    }
+}
+
 #[async_trait]
-impl DeliveryStore for PgStore {
+impl QueueStore for PgStore {
+    async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize> {
+        if *targets != Targets::Matching {
+            return super::writes::insert_one(&self.engine.pool, msg, targets, now).await;
+        }
+        // Messages routed by their endpoints' filters (the API's) are group-committed.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Batch("the message writer has stopped".into());
+        self.engine
+            .writer
+            .send(super::batch::Job {
+                msg: msg.clone(),
+                now,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
     async fn claim_since(
         &self,
         now: Millis,
@@ -105,9 +129,9 @@ impl DeliveryStore for PgStore {
             .bind(i64::try_from(per_endpoint).unwrap_or(i64::MAX))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .bind(i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX))
-            .bind(&self.node_id)
+            .bind(&self.engine.node_id)
             .bind(since)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.engine.pool)
             .await?;
         claims(&rows)
     }
@@ -148,8 +172,8 @@ impl DeliveryStore for PgStore {
             .bind(now)
             .bind(&endpoints)
             .bind(&counts)
-            .bind(&self.node_id)
-            .fetch_all(&self.pool)
+            .bind(&self.engine.node_id)
+            .fetch_all(&self.engine.pool)
             .await?;
         claims(&rows)
     }
@@ -158,7 +182,8 @@ impl DeliveryStore for PgStore {
         // Group-committed with the other attempts finishing now (`batch`).
         let (reply, answer) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Batch("the attempt writer has stopped".into());
-        self.attempts
+        self.engine
+            .attempts
             .send(super::batch::AttemptJob {
                 attempt: a.clone(),
                 update,
@@ -169,29 +194,10 @@ impl DeliveryStore for PgStore {
         answer.await.map_err(|_| gone())?
     }
 
-    async fn settle_delivery(
-        &self,
-        msg_id: &str,
-        endpoint_id: &str,
-        update: DeliveryUpdate,
-        now: Millis,
-    ) -> Result<()> {
-        sqlx::query("UPDATE delivery SET status = $1, next_attempt_at = $2, lease_until = NULL, updated_at = $3 WHERE msg_id = $4 AND endpoint_id = $5 AND lease_until = $6")
-            .bind(update.status as i64)
-            .bind(update.next_attempt_at)
-            .bind(now)
-            .bind(msg_id)
-            .bind(endpoint_id)
-            .bind(update.lease_until)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     async fn reclaim_after_restart(&self, now: Millis) -> Result<u64> {
         // Claims in the database may be another live node's: they are left to their
         // leases, but for those this node made under its own name before it restarted.
-        let Some(node) = &self.node_id else {
+        let Some(node) = &self.engine.node_id else {
             return Ok(0);
         };
         let r = sqlx::query(
@@ -200,7 +206,7 @@ impl DeliveryStore for PgStore {
         )
         .bind(now)
         .bind(node)
-        .execute(&self.pool)
+        .execute(&self.engine.pool)
         .await?;
         Ok(r.rows_affected())
     }
@@ -218,47 +224,8 @@ impl DeliveryStore for PgStore {
         .bind(&msgs)
         .bind(&endpoints)
         .bind(&leases)
-        .execute(&self.pool)
+        .execute(&self.engine.pool)
         .await?;
-        Ok(())
-    }
-
-    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>> {
-        let row = sqlx::query("SELECT * FROM endpoint WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(|r| crate::store::rows::endpoint_row(r, &self.cipher))
-            .transpose()
-    }
-
-    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges> {
-        let row = sqlx::query(
-            "SELECT \
-               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at <= $1) AS due, \
-               (SELECT COUNT(*) FROM delivery WHERE status = 1 AND next_attempt_at > $1) AS later, \
-               (SELECT COUNT(*) FROM delivery WHERE status = 3) AS sending, \
-               (SELECT COUNT(*) FROM endpoint WHERE disabled) AS disabled",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(crate::metrics::Gauges {
-            due_now: row.get("due"),
-            scheduled_later: row.get("later"),
-            sending: row.get("sending"),
-            disabled_endpoints: row.get("disabled"),
-        })
-    }
-
-    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
-        sqlx::query("UPDATE endpoint SET disabled = TRUE, updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        self.changed();
         Ok(())
     }
 
@@ -269,7 +236,7 @@ impl DeliveryStore for PgStore {
         )
         .bind(endpoint_id)
         .bind(until)
-        .execute(&self.pool)
+        .execute(&self.engine.pool)
         .await;
         ignore_deleted_endpoint(r)
     }
@@ -277,7 +244,7 @@ impl DeliveryStore for PgStore {
     async fn close_circuit(&self, endpoint_id: &str) -> Result<()> {
         sqlx::query("UPDATE endpoint_gate SET circuit_open_until = NULL WHERE endpoint_id = $1 AND circuit_open_until IS NOT NULL")
             .bind(endpoint_id)
-            .execute(&self.pool)
+            .execute(&self.engine.pool)
             .await?;
         Ok(())
     }
@@ -298,7 +265,7 @@ impl DeliveryStore for PgStore {
         .bind(endpoint_id)
         .bind(now_us)
         .bind(interval_us)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.engine.pool)
         .await;
         match slot {
             Ok(at) => Ok(Some(at)),
@@ -308,7 +275,7 @@ impl DeliveryStore for PgStore {
     }
 
     async fn close(&self) {
-        self.pool.close().await;
+        self.engine.pool.close().await;
     }
 }
 
@@ -321,51 +288,4 @@ fn ignore_deleted_endpoint(
         Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Records one attempt in one statement (see `finish_attempt`).
-pub(super) async fn record_one(
-    pool: &sqlx::PgPool,
-    a: &Attempt,
-    update: DeliveryUpdate,
-) -> Result<Option<Millis>> {
-    // One statement (one round trip, one commit): the attempt, its delivery moved on,
-    // and the endpoint's run of failures: a success clears it, the first failure of a
-    // run starts it, later failures leave the row alone. The last SELECT sees the
-    // endpoint as it was before the statement, hence the CASE.
-    let success = a.status == DeliveryStatus::Success;
-    let failing_since = sqlx::query_scalar::<_, Option<i64>>(
-        "WITH a AS ( \
-           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING 1 \
-         ), d AS ( \
-           UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
-           WHERE msg_id = $2 AND endpoint_id = $3 AND lease_until = $15 RETURNING 1 \
-         ), e AS ( \
-           UPDATE endpoint SET failing_since = CASE WHEN $14 THEN NULL ELSE $11 END \
-           WHERE id = $3 AND (CASE WHEN $14 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) \
-           RETURNING failing_since \
-         ) \
-         SELECT CASE WHEN $14 THEN NULL \
-                ELSE COALESCE((SELECT failing_since FROM e), (SELECT failing_since FROM endpoint WHERE id = $3)) END",
-    )
-    .bind(&a.id)
-    .bind(&a.msg_id)
-    .bind(&a.endpoint_id)
-    .bind(&a.url)
-    .bind(a.status as i64)
-    .bind(a.response_status_code)
-    .bind(&a.response)
-    .bind(a.response_duration_ms)
-    .bind(a.trigger_type)
-    .bind(&a.failure_reason)
-    .bind(a.created_at)
-    .bind(update.status as i64)
-    .bind(update.next_attempt_at)
-    .bind(success)
-    .bind(update.lease_until)
-    .fetch_one(pool)
-    .await
-    .map_err(|e| foreign_key_or(e, "message or endpoint"))?;
-    Ok(failing_since)
 }

@@ -1,16 +1,16 @@
 //! Endpoints. Secrets and custom headers are sealed with the endpoint id as context.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row as _};
 
-use super::{PgStore, conflict, finish_page, json_text, push_page};
+use super::{Engine, SqlStore};
 use crate::store::rows::{endpoint_row, seal};
+use crate::store::sql::{Columns as _, Stmt, conflict, finish_page, json_text};
 use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result};
 
 #[async_trait]
-impl EndpointStore for PgStore {
+impl<E: Engine> EndpointStore for SqlStore<E> {
     async fn create_endpoint(&self, ep: &Endpoint) -> Result<()> {
-        sqlx::query(
+        Stmt::new(
             "INSERT INTO endpoint (id, app_id, uid, url, description, disabled, event_types, channels, metadata, throttle_rate, headers, secret, previous_secrets, signature_scheme, tolerance_hint, timeout_secs, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
@@ -32,17 +32,17 @@ impl EndpointStore for PgStore {
         .bind(ep.timeout_secs.map(i64::from))
         .bind(ep.created_at)
         .bind(ep.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
         Ok(())
     }
 
     async fn endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Option<Endpoint>> {
-        let row = sqlx::query("SELECT * FROM endpoint WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1")
+        let row = Stmt::new("SELECT * FROM endpoint WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1")
             .bind(app_id)
             .bind(id_or_uid)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref()
             .map(|r| endpoint_row(r, &self.cipher))
@@ -50,10 +50,9 @@ impl EndpointStore for PgStore {
     }
 
     async fn list_endpoints(&self, app_id: &str, page: &Page) -> Result<Vec<Endpoint>> {
-        let mut q = QueryBuilder::new("SELECT * FROM endpoint WHERE app_id = ");
-        q.push_bind(app_id.to_owned());
-        push_page(&mut q, "id", page);
-        let rows = q.build().fetch_all(&self.pool).await?;
+        let mut s = Stmt::new("SELECT * FROM endpoint WHERE app_id = $1").bind(app_id);
+        s.push_page("id", page);
+        let rows = s.fetch_all(self.pool()).await?;
         Ok(finish_page(
             page,
             rows.iter()
@@ -63,7 +62,7 @@ impl EndpointStore for PgStore {
     }
 
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
-        sqlx::query(
+        Stmt::new(
             "UPDATE endpoint SET uid = $1, url = $2, description = $3, disabled = $4, event_types = $5, channels = $6, metadata = $7, throttle_rate = $8, \
              signature_scheme = $9, tolerance_hint = $10, timeout_secs = $11, updated_at = $12 WHERE id = $13 AND app_id = $14",
         )
@@ -81,7 +80,7 @@ impl EndpointStore for PgStore {
         .bind(ep.updated_at)
         .bind(&ep.id)
         .bind(&ep.app_id)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
         self.changed();
@@ -89,7 +88,7 @@ impl EndpointStore for PgStore {
     }
 
     async fn update_endpoint_secrets(&self, ep: &Endpoint) -> Result<()> {
-        sqlx::query(
+        Stmt::new(
             "UPDATE endpoint SET secret = $1, previous_secrets = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(seal(&self.cipher, &ep.id, "secret", ep.secret.as_bytes()))
@@ -101,14 +100,14 @@ impl EndpointStore for PgStore {
         ))
         .bind(ep.updated_at)
         .bind(&ep.id)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         self.changed();
         Ok(())
     }
 
     async fn update_endpoint_headers(&self, ep: &Endpoint) -> Result<()> {
-        sqlx::query("UPDATE endpoint SET headers = $1, updated_at = $2 WHERE id = $3")
+        Stmt::new("UPDATE endpoint SET headers = $1, updated_at = $2 WHERE id = $3")
             .bind(seal(
                 &self.cipher,
                 &ep.id,
@@ -117,20 +116,20 @@ impl EndpointStore for PgStore {
             ))
             .bind(ep.updated_at)
             .bind(&ep.id)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         self.changed();
         Ok(())
     }
 
     async fn delete_endpoint(&self, app_id: &str, id: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM endpoint WHERE app_id = $1 AND id = $2")
+        let n = Stmt::new("DELETE FROM endpoint WHERE app_id = $1 AND id = $2")
             .bind(app_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         self.changed();
-        Ok(r.rows_affected() > 0)
+        Ok(n > 0)
     }
 
     fn generation(&self) -> u64 {
@@ -143,18 +142,18 @@ impl EndpointStore for PgStore {
         since: Option<Millis>,
         until: Option<Millis>,
     ) -> Result<EndpointStats> {
-        let rows = sqlx::query(
+        let rows = Stmt::new(
             "SELECT status, COUNT(*) AS n FROM delivery WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY status",
         )
         .bind(endpoint_id)
         .bind(since.unwrap_or(i64::MIN))
         .bind(until.unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         let mut stats = EndpointStats::default();
         for r in rows {
-            let n: i64 = r.get("n");
-            match r.get::<i64, _>("status") {
+            let n = r.int("n");
+            match r.int("status") {
                 0 => stats.success = n,
                 1 => stats.pending = n,
                 2 => stats.fail = n,

@@ -1,37 +1,13 @@
-//! What both SQL backends share: paging, unique-key conflicts, JSON columns.
+//! The SQL both engines share: statements and their arguments (`stmt`), running them
+//! (`exec`), unique-key conflicts, JSON columns, the encryption-key canary.
 
-use sqlx::{Database, QueryBuilder};
+pub(crate) mod exec;
+pub(crate) mod stmt;
 
-use super::{Order, Page, Result, StoreError};
+pub(crate) use exec::{Columns, Exec, Migrate};
+pub(crate) use stmt::{Stmt, finish_page};
 
-/// Appends ` AND key >|< cursor ORDER BY key ASC|DESC LIMIT n` for `page`. Rows come back
-/// in query order; [`finish_page`] puts a backwards page back into the requested order.
-pub(super) fn push_page<'a, DB: Database>(q: &mut QueryBuilder<'a, DB>, key: &str, page: &Page)
-where
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let ascending_scan = (page.order == Order::Ascending) != page.backwards;
-    if let Some(cursor) = &page.cursor {
-        q.push(format_args!(
-            " AND {key} {} ",
-            if ascending_scan { ">" } else { "<" }
-        ));
-        q.push_bind(cursor.clone());
-    }
-    q.push(format_args!(
-        " ORDER BY {key} {} LIMIT ",
-        if ascending_scan { "ASC" } else { "DESC" }
-    ));
-    q.push_bind(i64::try_from(page.limit).unwrap_or(i64::MAX));
-}
-
-pub(super) fn finish_page<T>(page: &Page, mut rows: Vec<T>) -> Vec<T> {
-    if page.backwards {
-        rows.reverse();
-    }
-    rows
-}
+use super::{Result, StoreError};
 
 /// Unique-constraint violations become `Conflict`; the rest stay database errors.
 pub(super) fn conflict(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
