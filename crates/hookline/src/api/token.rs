@@ -89,9 +89,9 @@ pub(super) async fn list_tokens(
     Ok(Json(list_response(&page, rows, |t| t.id.clone(), out)))
 }
 
-/// Revokes at once on this node (its token cache is keyed on the store's generation,
-/// which the revocation moves on); other nodes stop accepting it when their cached entry
-/// ends, within a second.
+/// Revokes at once: this node's token cache is keyed on the store's generation, which the
+/// revocation moves on, and on PostgreSQL the other nodes hear of it (`LISTEN/NOTIFY`) and
+/// drop theirs.
 pub(super) async fn revoke_token(
     State(state): State<AppState>,
     auth: Auth,

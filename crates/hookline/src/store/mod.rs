@@ -317,7 +317,8 @@ pub trait AuthStore: Send + Sync + 'static {
     /// Admin tokens, by id.
     async fn list_admin_tokens(&self, page: &Page) -> Result<Vec<TokenInfo>>;
     /// Revokes the admin token `id`; false when there is none. Takes effect at once: the
-    /// token caches are keyed on `EndpointStore::generation`, which this moves on.
+    /// token caches are keyed on `EndpointStore::generation`, which this moves on (on every
+    /// node).
     async fn revoke_admin_token(&self, id: &str) -> Result<bool>;
 
     /// Claims `key` for a new request; returns what is stored when it is already taken.

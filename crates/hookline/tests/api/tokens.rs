@@ -119,3 +119,54 @@ async fn bad_token_requests_are_refused_with_the_field_named() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// On several nodes, a revocation on one reaches the others' token caches by
+/// `LISTEN/NOTIFY`, well within the one-second lifetime of a cached token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_on_one_node_is_refused_by_another_at_once() {
+    let mut first = config(&crate::common::fresh_dir());
+    let Some(url) = first.database_url.expose().map(str::to_owned) else {
+        println!(
+            "cross-node revocation test: SQLite run, nothing to do (set HOOKLINE_TEST_POSTGRES)"
+        );
+        return;
+    };
+    let key = hookline::config::Secret::new(Some("5d".repeat(32)));
+    first.encryption_key = key.clone();
+    let mut second = config(&crate::common::fresh_dir());
+    second.database_url = hookline::config::Secret::new(Some(url));
+    second.encryption_key = key;
+    let a = spawn_with(first).await;
+    let b = spawn_with(second).await;
+    let (s, v) = a.post("/api/v1/token", json!({"name": "roaming"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let token = v["token"].as_str().expect("token").to_owned();
+    let id = v["id"].as_str().expect("id").to_owned();
+    // Node b has it cached, freshly: by its lifetime alone it would serve for a second.
+    let (s, _) = b.call_as(&token, Method::GET, "/api/v1/app", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = a
+        .call(Method::DELETE, &format!("/api/v1/token/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let revoked = std::time::Instant::now();
+    loop {
+        let (s, _) = b.call_as(&token, Method::GET, "/api/v1/app", None).await;
+        if s == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            revoked.elapsed() < std::time::Duration::from_millis(700),
+            "node b still takes the revoked token after {:?}",
+            revoked.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    println!(
+        "cross-node revocation test: refused by the other node after {:?}",
+        revoked.elapsed()
+    );
+    b.stop().await;
+    a.stop().await;
+}
