@@ -99,6 +99,11 @@ impl Application {
             metrics: Arc::default(),
             operational: operational.clone(),
             caches: Arc::default(),
+            retry: Arc::new(RetryPolicy {
+                schedule: config.retry_schedule.clone(),
+                ..RetryPolicy::default()
+            }),
+            listen: Arc::default(),
         };
         let sender = Sender::new(
             Guard {

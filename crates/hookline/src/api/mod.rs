@@ -12,6 +12,7 @@ mod event_type;
 pub mod extract;
 mod health;
 mod idempotency;
+pub mod listen;
 mod message;
 pub mod openapi;
 mod token;
@@ -44,6 +45,10 @@ pub struct AppState {
     /// Tokens and applications as recently read (see [`crate::cache`]): every request
     /// checks a token, and most look up an application.
     pub caches: Arc<Caches>,
+    /// The retry schedule, for attempts recorded outside the engine (a listener's).
+    pub retry: Arc<crate::engine::retry::RetryPolicy>,
+    /// Answers from listeners, for the streams waiting on them (`listen`).
+    pub listen: Arc<listen::Answers>,
 }
 
 /// See [`AppState::caches`].
@@ -190,6 +195,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/auth/dashboard-access/{app_id}",
             post(auth::app_portal_access),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/listen",
+            get(listen::listen),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/listen/result",
+            post(listen::result),
         )
         .route("/token", get(token::list_tokens).post(token::create_token))
         .route("/token/{token_id}", delete(token::revoke_token))

@@ -1,6 +1,7 @@
 //! Command-line parsing and the commands.
 //!
-//! Exit codes: 0 success, 1 a signature that did not verify, 2 bad usage or input.
+//! Exit codes: 0 success, 1 a signature that did not verify, 2 bad usage or input, 3 the
+//! connection to the server lost (`listen --exit-on-disconnect`).
 
 /// `println!` that returns an error instead of panicking when stdout is closed (`| head`).
 macro_rules! say {
@@ -15,6 +16,7 @@ macro_rules! say {
 }
 
 mod input;
+mod listen;
 mod schemes;
 mod serve;
 mod sign;
@@ -42,6 +44,8 @@ enum Command {
     Schemes(schemes::SchemesArgs),
     /// Run the server: the Svix-compatible management API on embedded SQLite.
     Serve(serve::ServeArgs),
+    /// Receive a server's events as they happen and forward them to a local URL.
+    Listen(listen::ListenArgs),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -50,5 +54,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => verify::run(&a),
         Command::Schemes(a) => schemes::run(&a),
         Command::Serve(a) => serve::run(&a),
+        Command::Listen(a) => listen::run(&a),
     }
 }

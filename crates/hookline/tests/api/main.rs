@@ -10,6 +10,7 @@ mod delivery;
 mod endpoints;
 mod errors;
 mod idempotency;
+mod listen;
 mod messages;
 mod multinode;
 mod openapi;
