@@ -98,7 +98,9 @@ pub(crate) fn run(a: &AppArgs) -> anyhow::Result<ExitCode> {
             Action::List { paging } => {
                 output::list(&client, "/app", Vec::new(), paging, f, COLUMNS).await?;
             }
-            Action::Get { app } => output::one(&client.get(&format!("/app/{}", seg(app))).await?, f)?,
+            Action::Get { app } => {
+                output::one(&client.get(&format!("/app/{}", seg(app))).await?, f)?
+            }
             Action::Update { app, name, fields } => {
                 let path = format!("/app/{}", seg(app));
                 let v = client.patch(&path, &fields.body(name.as_ref())?).await?;

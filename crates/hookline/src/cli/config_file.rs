@@ -17,7 +17,11 @@ pub(crate) struct Stored {
 
 /// The file's path, from the environment.
 pub(crate) fn path() -> anyhow::Result<PathBuf> {
-    path_from(|k| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from))
+    path_from(|k| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
 }
 
 fn path_from(var: impl Fn(&str) -> Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -51,7 +55,8 @@ pub(crate) fn save(stored: &Stored) -> anyhow::Result<PathBuf> {
     hookline::data_dir::prepare_file(&path)
         .with_context(|| format!("creating {}", path.display()))?;
     let text = toml::to_string(stored).context("writing TOML")?;
-    let text = format!("# Written by `hookline login`. Holds an API token: keep it private.\n{text}");
+    let text =
+        format!("# Written by `hookline login`. Holds an API token: keep it private.\n{text}");
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }

@@ -163,7 +163,10 @@ mod tests {
             .map(|n| (Outcome::Status(200), ms(n)))
             .collect();
         let s = Summary::new(results, Duration::from_secs(2));
-        assert_eq!((s.p50, s.p90, s.p99, s.max), (ms(50), ms(90), ms(99), ms(100)));
+        assert_eq!(
+            (s.p50, s.p90, s.p99, s.max),
+            (ms(50), ms(90), ms(99), ms(100))
+        );
         assert_eq!((s.count, s.ok, s.failed_total()), (100, 100, 0));
         assert!((s.per_second() - 50.0).abs() < 1e-9);
     }

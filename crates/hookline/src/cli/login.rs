@@ -17,7 +17,12 @@ pub(crate) struct LoginArgs {
     #[arg(long, env = "HOOKLINE_SERVER", value_name = "URL")]
     server: String,
     /// The API token (default: read from standard input, which keeps it out of shell history).
-    #[arg(long, env = "HOOKLINE_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "HOOKLINE_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
 }
 
@@ -50,12 +55,18 @@ pub(crate) fn run(a: &LoginArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     if limited {
-        eprintln!("note: this token is valid but cannot list applications (an application's token)");
+        eprintln!(
+            "note: this token is valid but cannot list applications (an application's token)"
+        );
     }
     let path = config_file::save(&Stored {
         server: client.base().to_owned(),
         token,
     })?;
-    say!("logged in to {}; saved in {}", client.base(), path.display());
+    say!(
+        "logged in to {}; saved in {}",
+        client.base(),
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

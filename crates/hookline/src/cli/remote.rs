@@ -89,10 +89,7 @@ impl Client {
     ) -> Result<Value, RemoteError> {
         let url = format!("{}/api/v1{path}", self.base);
         let what = format!("{method} {path}");
-        let mut req = self
-            .http
-            .request(method, &url)
-            .bearer_auth(&self.token);
+        let mut req = self.http.request(method, &url).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -299,7 +296,10 @@ mod tests {
             ]}),
         };
         let text = e.to_string();
-        assert!(text.starts_with("POST /app: 422 Unprocessable Entity"), "{text}");
+        assert!(
+            text.starts_with("POST /app: 422 Unprocessable Entity"),
+            "{text}"
+        );
         assert!(text.contains("\n  body.name: field required"), "{text}");
         assert!(text.contains("\n  body.uid.0: bad"), "{text}");
         assert_eq!(e.exit_code(), crate::cli::EXIT_API_ERROR);
@@ -323,7 +323,10 @@ mod tests {
         let page = serde_json::json!({"data": [1, 2], "iterator": "it", "done": true});
         assert_eq!(page_parts(&page).1, None);
         let page = serde_json::json!({"data": [1], "iterator": "it", "done": false});
-        assert_eq!(page_parts(&page), (vec![serde_json::json!(1)], Some("it".into())));
+        assert_eq!(
+            page_parts(&page),
+            (vec![serde_json::json!(1)], Some("it".into()))
+        );
     }
 
     #[test]

@@ -137,14 +137,14 @@ pub(crate) fn run(a: &SendArgs) -> anyhow::Result<ExitCode> {
 
 /// One request: the answer's status line, headers and body.
 async fn send_one(job: &Job) -> anyhow::Result<ExitCode> {
-    let resp = job
-        .request()?
-        .send()
-        .await
-        .map_err(|e| super::remote::RemoteError::Unreachable {
-            what: format!("POST {}", job.url),
-            reason: e.to_string(),
-        })?;
+    let resp =
+        job.request()?
+            .send()
+            .await
+            .map_err(|e| super::remote::RemoteError::Unreachable {
+                what: format!("POST {}", job.url),
+                reason: e.to_string(),
+            })?;
     let status = resp.status();
     say!("{:?} {status}", resp.version());
     for (k, v) in resp.headers() {

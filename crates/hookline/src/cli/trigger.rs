@@ -58,8 +58,7 @@ pub(crate) fn run(a: &TriggerArgs) -> anyhow::Result<ExitCode> {
             }
         };
         for (path, value) in &a.sets {
-            set_path(&mut payload, path, value.clone())
-                .with_context(|| format!("--set {path}"))?;
+            set_path(&mut payload, path, value.clone()).with_context(|| format!("--set {path}"))?;
         }
         let mut body = json!({ "eventType": a.event_type, "payload": payload });
         if let Some(id) = &a.event_id {

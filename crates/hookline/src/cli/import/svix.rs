@@ -36,7 +36,10 @@ pub(crate) async fn import(from: &Client, to: &Client) -> anyhow::Result<Report>
         .await
         .context("listing the destination's applications")?;
     for src in &apps {
-        let what = src["uid"].as_str().or(src["id"].as_str()).unwrap_or_default();
+        let what = src["uid"]
+            .as_str()
+            .or(src["id"].as_str())
+            .unwrap_or_default();
         match app(to, src, &mut dest_apps).await {
             Ok((outcome, dest_id)) => {
                 report.count(KINDS[1], Ok(outcome), what);
@@ -50,7 +53,9 @@ pub(crate) async fn import(from: &Client, to: &Client) -> anyhow::Result<Report>
 
 /// Creates the event type, or patches what differs.
 async fn event_type(to: &Client, src: &Value) -> anyhow::Result<Outcome> {
-    let name = src["name"].as_str().context("an event type without a name")?;
+    let name = src["name"]
+        .as_str()
+        .context("an event type without a name")?;
     let wanted = pick(
         src,
         &[
@@ -127,8 +132,20 @@ async fn endpoints(from: &Client, to: &Client, src: &Value, dest_app: &str, repo
         }
     };
     for ep in &src_eps {
-        let what = ep["uid"].as_str().or(ep["url"].as_str()).unwrap_or_default();
-        let r = endpoint(from, to, src_app, dest_app, ep, &dest_eps, &mut report.notes).await;
+        let what = ep["uid"]
+            .as_str()
+            .or(ep["url"].as_str())
+            .unwrap_or_default();
+        let r = endpoint(
+            from,
+            to,
+            src_app,
+            dest_app,
+            ep,
+            &dest_eps,
+            &mut report.notes,
+        )
+        .await;
         report.count(KINDS[2], r, what);
     }
 }
@@ -199,11 +216,16 @@ async fn endpoint(
         .await?;
         return Ok(Outcome::Created);
     };
-    let dest_id = have["id"].as_str().context("a destination endpoint without an id")?;
+    let dest_id = have["id"]
+        .as_str()
+        .context("a destination endpoint without an id")?;
     let dest_path = format!("/app/{}/endpoint/{}", seg(dest_app), seg(dest_id));
     let mut outcome = patch(to, &dest_path, &wanted, have).await?;
     let have_headers = to.get(&format!("{dest_path}/headers")).await?;
-    let have_headers = have_headers["headers"].as_object().cloned().unwrap_or_default();
+    let have_headers = have_headers["headers"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let header_patch = header_changes(&wanted_headers, &have_headers);
     if !header_patch.is_empty() {
         to.patch(
