@@ -64,7 +64,10 @@ mod tests {
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().expect("object")
+        match v {
+            Value::Object(m) => m,
+            other => panic!("not an object: {other}"),
+        }
     }
 
     #[test]
