@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(s.failed.get(&Some(500)), Some(&2));
         assert_eq!(s.failed.get(&None), Some(&1));
         let text = s.to_string();
-        assert!(text.contains("failed 3: 500×2, no answer×1"), "{text}");
+        assert!(text.contains("failed 3: no answer×1, 500×2"), "{text}");
         assert_eq!(s.to_json()["failedBy"]["no_answer"], 1);
     }
 
