@@ -236,3 +236,45 @@ async fn count_and_concurrency_print_a_latency_summary() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn send_with_a_scheme_file_and_a_providers_envelope() {
+    let rx = Receiver::start(&[]).await;
+    let sh = Shell::new();
+    // A custom scheme: the TOML `hookline schemes` prints, read back with --scheme-file.
+    let toml = sh.ok(&["schemes", "stripe"]).await;
+    let dir = fresh_dir();
+    let file = dir.join("my-scheme.toml");
+    std::fs::write(&file, toml).expect("write");
+    let secret = "whsec_test_secret";
+    let o = sh
+        .run(
+            &[
+                "send",
+                "--scheme-file",
+                file.to_str().expect("utf-8"),
+                "--secret",
+                secret,
+                "--url",
+                &rx.url,
+                "--event-type",
+                "invoice.paid",
+            ],
+            br#"{"id": "in_1", "amount_paid": 2500}"#,
+        )
+        .await;
+    assert_eq!(o.code(), 0, "{o}");
+    let r = &rx.wait_for(1).await[0];
+    // Dressed as Stripe sends it: an event object around the payload.
+    let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(body["type"], "invoice.paid", "{body}");
+    assert_eq!(body["data"]["object"]["amount_paid"], 2500, "{body}");
+    presets::by_name("stripe")
+        .expect("preset")
+        .verify(
+            &[secret],
+            &Request::new(&r.headers, &r.body),
+            UnixTime::from(SystemTime::now()),
+        )
+        .expect("verifies");
+}
