@@ -136,3 +136,29 @@ pub(crate) fn run(a: &ImportArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(super::EXIT_API_ERROR)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_item_is_counted_and_named_and_the_rest_go_on() {
+        let mut r = Report::default();
+        r.count("apps", Ok(Outcome::Created), "a");
+        r.count("apps", Err(anyhow::anyhow!("422 body.url")), "b");
+        r.count("apps", Ok(Outcome::Unchanged), "c");
+        r.count("endpoints", Ok(Outcome::Updated), "e");
+        assert_eq!(
+            r.kinds["apps"],
+            Tally {
+                created: 1,
+                updated: 0,
+                unchanged: 1,
+                failed: 1
+            }
+        );
+        assert_eq!(r.kinds["endpoints"].updated, 1);
+        assert_eq!(r.failed(), 1);
+        assert_eq!(r.notes, ["failed: apps b: 422 body.url"]);
+    }
+}
