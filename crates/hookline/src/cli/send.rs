@@ -99,8 +99,10 @@ pub(crate) fn run(a: &SendArgs) -> anyhow::Result<ExitCode> {
     if a.count == 0 || a.concurrency == 0 {
         anyhow::bail!("--count and --concurrency must be at least 1");
     }
+    let scheme = a.scheme.load()?;
+    super::sign::can_sign(&scheme)?;
     let job = Arc::new(Job {
-        scheme: a.scheme.load()?,
+        scheme,
         keys: a.keys.collect()?,
         body: input::read_body(a.body_file.as_ref())?,
         url: a.url.clone(),

@@ -44,6 +44,8 @@ pub(crate) struct SignArgs {
 
 pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
     let scheme = a.scheme.load()?;
+    // Before the body is read: a verify-only scheme should not wait for standard input.
+    can_sign(&scheme)?;
     let keys = a.keys.collect()?;
     let body = input::read_body(a.body_file.as_ref())?;
     let url = a.url.as_deref().or(a.curl.as_deref());
@@ -121,13 +123,7 @@ pub(crate) fn sign_request(
     body: &[u8],
     i: &Inputs<'_>,
 ) -> anyhow::Result<Signed> {
-    if !scheme.can_sign() {
-        bail!(
-            "scheme `{}` is verify-only: {}",
-            scheme.name(),
-            scheme.description()
-        );
-    }
+    can_sign(scheme)?;
     match i.event_type {
         None => {
             let id = match (i.id, scheme.id()) {
@@ -165,6 +161,18 @@ pub(crate) fn sign_request(
             })
         }
     }
+}
+
+/// An error naming the scheme when it can only verify.
+pub(crate) fn can_sign(scheme: &Scheme) -> anyhow::Result<()> {
+    if !scheme.can_sign() {
+        bail!(
+            "scheme `{}` is verify-only: {}",
+            scheme.name(),
+            scheme.description()
+        );
+    }
+    Ok(())
 }
 
 /// `msg_` and 22 base62 characters of randomness (128 bits).
