@@ -170,6 +170,8 @@ async fn send_many(job: Arc<Job>, count: usize, concurrency: usize) -> anyhow::R
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let progress = std::io::stderr().is_terminal().then(|| {
+        // At once, so even a run shorter than one tick says what it is doing.
+        eprint!("\rsent 0/{count}");
         let done = done.clone();
         tokio::spawn(async move {
             loop {

@@ -278,3 +278,32 @@ async fn send_with_a_scheme_file_and_a_providers_envelope() {
         )
         .expect("verifies");
 }
+
+/// On a terminal (a pseudo-terminal made by util-linux's `script`), `--count` shows a progress
+/// line on stderr and clears it before the summary.
+#[tokio::test]
+async fn count_shows_progress_on_a_terminal() {
+    let rx = Receiver::start(&[]).await;
+    let bin = env!("CARGO_BIN_EXE_hookline");
+    let cmd = format!(
+        "{bin} send --scheme github --secret k --url {} --body-file /dev/null --count 20 --concurrency 2",
+        rx.url
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("util-linux `script` runs")
+    })
+    .await
+    .expect("join");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("\rsent 0/20"), "{text:?}");
+    assert!(
+        text.contains("\r\x1b[Krequests  20 (ok 20, failed 0)"),
+        "{text:?}"
+    );
+    assert_eq!(rx.received().len(), 20);
+}
