@@ -217,6 +217,7 @@ async fn ensure_admin_token(
             id: ENV_ADMIN_TOKEN_ID.into(),
             app_id: None,
             expires_at: None,
+            name: None,
         };
         store
             .replace_token(&record, &token_hash(token), now)
@@ -240,6 +241,7 @@ async fn ensure_admin_token(
         id: crate::ids::new_id("tok"),
         app_id: None,
         expires_at: None,
+        name: None,
     };
     store
         .create_token(&record, &token_hash(&token), now)

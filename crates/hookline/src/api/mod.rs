@@ -14,6 +14,7 @@ mod health;
 mod idempotency;
 mod message;
 pub mod openapi;
+mod token;
 pub mod types;
 mod whole_numbers;
 
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::store::{Order, Page, Store};
 use error::{ApiError, ApiResult};
@@ -190,6 +191,8 @@ pub fn router(state: AppState) -> Router {
             "/auth/dashboard-access/{app_id}",
             post(auth::app_portal_access),
         )
+        .route("/token", get(token::list_tokens).post(token::create_token))
+        .route("/token/{token_id}", delete(token::revoke_token))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,

@@ -22,6 +22,7 @@ pub use ops::{Access, Need, OPERATIONS, Op, Query};
     EndpointIn, EndpointPatch, EndpointOut, EndpointSecretOut, EndpointSecretRotateIn, EndpointHeadersIn,
     EndpointHeadersPatchIn, EndpointHeadersOut, EndpointStats, RecoverIn, RecoverOut, EventExampleIn, MessageIn,
     MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut,
+    TokenIn, TokenOut, TokenCreatedOut, ListResponse<TokenOut>,
     HttpErrorOut, HttpValidationError, ValidationErrorItem,
     ListResponse<ApplicationOut>, ListResponse<EventTypeOut>, ListResponse<EndpointOut>, ListResponse<MessageOut>,
     ListResponse<MessageAttemptOut>, ListResponse<EndpointMessageOut>, ListResponse<MessageEndpointOut>,

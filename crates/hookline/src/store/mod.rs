@@ -311,8 +311,15 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn has_admin_token(&self) -> Result<bool>;
     /// Creates or replaces the token with `token.id` (the one `HOOKLINE_ADMIN_TOKEN` sets).
     async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()>;
-    /// Revokes every admin token but `keep`.
+    /// Revokes every unnamed admin token but `keep` (named ones were made on purpose
+    /// through the API and stay).
     async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64>;
+    /// Admin tokens, by id.
+    async fn list_admin_tokens(&self, page: &Page) -> Result<Vec<TokenInfo>>;
+    /// Revokes the admin token `id`; false when there is none. Takes effect at once: the
+    /// token caches are keyed on `EndpointStore::generation`, which this moves on (on every
+    /// node).
+    async fn revoke_admin_token(&self, id: &str) -> Result<bool>;
 
     /// Claims `key` for a new request; returns what is stored when it is already taken.
     /// Claims `key` for the request whose fingerprint is `fingerprint`: `None` when it is

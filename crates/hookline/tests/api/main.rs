@@ -20,3 +20,4 @@ mod receiver;
 mod resilience;
 mod strictness;
 mod svix_sdk;
+mod tokens;

@@ -377,4 +377,27 @@ pub const OPERATIONS: &[Op] = &[
     )
     .optional_body("AppPortalAccessIn")
     .admin(),
+    op(
+        "get",
+        "/api/v1/token",
+        "hookline.token.list",
+        &[(200, Some("ListResponse_TokenOut"))],
+    )
+    .query(&[Page])
+    .admin(),
+    op(
+        "post",
+        "/api/v1/token",
+        "hookline.token.create",
+        &[(201, Some("TokenCreatedOut"))],
+    )
+    .body("TokenIn")
+    .admin(),
+    op(
+        "delete",
+        "/api/v1/token/{token_id}",
+        "hookline.token.revoke",
+        &[(204, None)],
+    )
+    .admin(),
 ];
