@@ -15,7 +15,7 @@ use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
 /// Exit code when the connection to the server is lost under `--exit-on-disconnect`.
-pub(crate) const DISCONNECTED: u8 = 3;
+pub(crate) const DISCONNECTED: u8 = 4;
 
 /// How long without a line (the server pings every 5 s) before the connection counts as dead.
 const SILENCE: Duration = Duration::from_secs(15);
@@ -28,12 +28,8 @@ const RESPONSE_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ListenArgs {
-    /// The Hookline server.
-    #[arg(long, env = "HOOKLINE_SERVER", default_value = "http://127.0.0.1:8071")]
-    server: String,
-    /// An API token (admin, or an app-portal token of the application).
-    #[arg(long, env = "HOOKLINE_TOKEN", hide_env_values = true)]
-    token: String,
+    #[command(flatten)]
+    server: super::remote::ServerArgs,
     /// The application whose messages to receive (id or uid).
     #[arg(long)]
     app: String,
@@ -54,7 +50,7 @@ pub(crate) struct ListenArgs {
     /// Skip every event waiting from before this start.
     #[arg(long)]
     only_new: bool,
-    /// Exit (code 3) when the connection is lost, instead of reconnecting.
+    /// Exit (code 4) when the connection is lost, instead of reconnecting.
     #[arg(long)]
     exit_on_disconnect: bool,
     /// One JSON object per forwarded event, for machines.
@@ -170,12 +166,13 @@ fn api_error(what: &str, status: u16, body: &Value) -> anyhow::Error {
 }
 
 async fn listen(args: &ListenArgs, routes: Option<Routes>) -> anyhow::Result<ExitCode> {
+    let (server, token) = args.server.resolve()?;
     let api = Api {
         client: reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .build()?,
-        base: args.server.trim_end_matches('/').to_owned(),
-        token: args.token.clone(),
+        base: server.trim_end_matches('/').to_owned(),
+        token,
     };
     let (app, endpoint) = ensure_endpoint(&api, &args.app, &args.name).await?;
     let (s, v) = api

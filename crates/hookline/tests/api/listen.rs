@@ -209,7 +209,7 @@ async fn listen_routes_event_types_and_exits_on_disconnect_when_asked() {
     assert_eq!(inv.iter().map(payload_index).collect::<Vec<_>>(), [0, 2]);
     assert_eq!(payload_index(&other[0]), 1);
 
-    // The server goes away: the listener exits with code 3 instead of reconnecting.
+    // The server goes away: the listener exits with code 4 instead of reconnecting.
     app.stop().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
@@ -219,7 +219,7 @@ async fn listen_routes_event_types_and_exits_on_disconnect_when_asked() {
         assert!(Instant::now() < deadline, "the listener did not exit");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(3), "{status:?}");
+    assert_eq!(status.code(), Some(4), "{status:?}");
 }
 
 #[tokio::test]
