@@ -43,6 +43,7 @@ mod schemes;
 mod send;
 mod serve;
 mod sign;
+mod token;
 mod trigger;
 mod verify;
 
@@ -97,6 +98,8 @@ enum Command {
     Completions(completions::CompletionsArgs),
     /// Exit 0 when a server answers its health check (for container health checks).
     Health(health::HealthArgs),
+    /// Admin tokens: create one per script or person, list, revoke.
+    Token(token::TokenArgs),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -117,6 +120,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(&a),
         Command::Completions(a) => completions::run(&a),
         Command::Health(a) => health::run(&a),
+        Command::Token(a) => token::run(&a),
     };
     // A server's refusal or silence has exit codes of its own; everything else is main's 2.
     match result {

@@ -349,3 +349,42 @@ async fn completions_for_every_shell() {
     let o = sh.run(&["completions", "tcsh"], b"").await;
     assert_eq!(o.code(), 2, "{o}");
 }
+
+#[tokio::test]
+async fn tokens_are_created_listed_and_revoked() {
+    let app = spawn_app().await;
+    let sh = Shell::for_app(&app);
+    let created = sh
+        .json(&["token", "create", "--name", "ci", "--expires-in", "3600"])
+        .await;
+    let token = created["token"].as_str().expect("token").to_owned();
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["name"], "ci");
+
+    // The new token works as an admin token.
+    let as_ci = Shell::with_env(&[
+        ("HOOKLINE_SERVER", app.base.as_str()),
+        ("HOOKLINE_TOKEN", token.as_str()),
+    ]);
+    as_ci.ok(&["app", "list"]).await;
+
+    let table = sh.ok(&["token", "list"]).await;
+    assert!(table.contains(&id) && table.contains("ci"), "{table}");
+    assert!(
+        !table.contains(&token),
+        "a listing never shows a token: {table}"
+    );
+
+    sh.ok(&["token", "revoke", &id]).await;
+    let refused = as_ci.run(&["app", "list"], b"").await;
+    assert_eq!(
+        refused.code(),
+        3,
+        "a revoked token is refused: {}",
+        refused.stderr()
+    );
+    let again = sh.run(&["token", "revoke", &id], b"").await;
+    assert_eq!(again.code(), 3, "{}", again.stderr());
+    assert!(again.stderr().contains("404"), "{}", again.stderr());
+    app.stop().await;
+}

@@ -21,6 +21,14 @@ impl Shell {
         }
     }
 
+    /// A user with these environment variables and no stored login.
+    pub(crate) fn with_env(vars: &[(&str, &str)]) -> Shell {
+        let mut s = Shell::new();
+        s.env
+            .extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        s
+    }
+
     /// A user whose `HOOKLINE_SERVER` and `HOOKLINE_TOKEN` point at `app` with the admin token.
     pub(crate) fn for_app(app: &TestApp) -> Shell {
         let mut s = Shell::new();
