@@ -168,6 +168,12 @@ impl Application {
             Role::Api => None,
         };
         let metrics = self.state.metrics.clone();
+        // Listener streams end when shutdown begins, not after the grace period.
+        let answers = self.state.listen.clone();
+        let shutdown = async move {
+            shutdown.await;
+            answers.close_all();
+        };
         let router = match self.role {
             Role::All | Role::Api => api::router(self.state),
             // A worker answers only its health check.

@@ -48,9 +48,20 @@ const RESPONSE_LIMIT: usize = 64 * 1024;
 pub struct Answers {
     answered: tokio::sync::Notify,
     current: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// The server is shutting down: streams end (a stream is a request that never
+    /// finishes by itself, and shutdown waits for requests in progress).
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl Answers {
+    /// Ends every stream of this node (at shutdown); their listeners reconnect elsewhere
+    /// or later.
+    pub fn close_all(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.answered.notify_waiters();
+    }
+
     /// Makes a new stream the endpoint's current one; returns its number.
     fn take_over(&self, endpoint_id: &str) -> u64 {
         let mut current = self.lock();
@@ -141,7 +152,12 @@ impl Session {
         }
         let deadline = tokio::time::Instant::now() + PING;
         loop {
-            if !self.answers.is_current(&self.endpoint_id, self.number) {
+            if !self.answers.is_current(&self.endpoint_id, self.number)
+                || self
+                    .answers
+                    .closing
+                    .load(std::sync::atomic::Ordering::SeqCst)
+            {
                 return None;
             }
             // One at a time: nothing new while an event is out with the CLI.
