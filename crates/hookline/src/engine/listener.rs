@@ -6,7 +6,7 @@
 //! in order when one connects.
 //!
 //! Workers leave these endpoints out of their claims: the list is read from the store every
-//! [`REFRESH`] and passed with the busy endpoints; one claimed in the moment before a new
+//! `REFRESH` and passed with the busy endpoints; one claimed in the moment before a new
 //! listener endpoint is on the list is given back at once, untouched (`deliver`).
 
 use std::sync::Mutex;
@@ -45,7 +45,7 @@ pub(super) struct Listeners {
 impl Listeners {
     /// The ids, re-read when an endpoint changed (the store's generation moved on: at once
     /// for a listener endpoint created through any node) or the last read is older than
-    /// [`REFRESH`]. A failed read keeps the last list (a listener endpoint claimed meanwhile
+    /// `REFRESH`. A failed read keeps the last list (a listener endpoint claimed meanwhile
     /// is given back by `deliver`).
     pub(super) async fn ids(&self, store: &dyn Store) -> Vec<String> {
         let now = Instant::now();
