@@ -113,6 +113,22 @@ pub struct Scheme {
     pub(crate) url: UrlRules,
     pub(crate) can_sign: bool,
     pub(crate) outgoing: Outgoing,
+    pub(crate) receive: ReceiveSpec,
+}
+
+/// Where a *received* request carries its event id and event type, when that differs from
+/// (or adds to) the scheme's own `id` and `event_type`.
+///
+/// The scheme's `id` and `event_type` are also what the signer writes; a value a provider
+/// puts in its body (Stripe's `/id`, Slack's `/event_id`) or in a header the signer has no
+/// business writing (Twilio's `I-Twilio-Idempotency-Token`) is declared here instead, so
+/// declaring it changes nothing about how Hookline sends.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ReceiveSpec {
+    /// The event id: the key a receiver de-duplicates on.
+    pub id: Option<Source>,
+    /// The event type.
+    pub event_type: Option<Source>,
 }
 
 impl Scheme {
@@ -164,6 +180,18 @@ impl Scheme {
     /// How the scheme dresses a message for the wire (envelope, ids, extra headers).
     pub fn outgoing(&self) -> &Outgoing {
         &self.outgoing
+    }
+    /// Where a received request's event id is: the `receive` declaration, else `id`.
+    pub fn receive_id(&self) -> Option<&Source> {
+        self.receive.id.as_ref().or(self.id.as_ref())
+    }
+    /// Where a received request's event type is: the `receive` declaration, else
+    /// `event_type`.
+    pub fn receive_event_type(&self) -> Option<&Source> {
+        self.receive
+            .event_type
+            .as_ref()
+            .or(self.event_type.as_ref())
     }
     /// The headers this scheme reads or writes, signature first, then the extra headers it
     /// sends (`send.headers`).
@@ -225,6 +253,21 @@ pub struct SchemeDef {
     /// Set to false for a scheme that should only verify.
     #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
     pub can_sign: bool,
+    /// Where a received request carries its event id and type, beyond `id`/`event_type`
+    /// (see [`ReceiveSpec`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive: Option<ReceiveDef>,
+}
+
+/// The `[receive]` table: each field a location written as [`SourceDef`] is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ReceiveDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<SourceDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<SourceDef>,
 }
 
 fn yes() -> bool {
@@ -396,6 +439,21 @@ impl TryFrom<SchemeDef> for Scheme {
             }),
             None => None,
         };
+        let receive = match d.receive.clone() {
+            Some(r) => ReceiveSpec {
+                id: r
+                    .id
+                    .map(Source::try_from)
+                    .transpose()
+                    .map_err(ctx("receive.id"))?,
+                event_type: r
+                    .event_type
+                    .map(Source::try_from)
+                    .transpose()
+                    .map_err(ctx("receive.event_type"))?,
+            },
+            None => ReceiveSpec::default(),
+        };
         let outgoing = match &d.send {
             Some(send) => Outgoing::parse(send).map_err(fail)?,
             None => Outgoing::default(),
@@ -420,6 +478,7 @@ impl TryFrom<SchemeDef> for Scheme {
             event_type,
             url: d.url,
             outgoing,
+            receive,
         };
         scheme.check().map_err(fail)?;
         Ok(scheme)
@@ -446,6 +505,8 @@ impl Scheme {
             ("id", self.id.as_ref()),
             ("timestamp", self.timestamp.as_ref().map(|t| &t.source)),
             ("event_type", self.event_type.as_ref()),
+            ("receive.id", self.receive.id.as_ref()),
+            ("receive.event_type", self.receive.event_type.as_ref()),
         ] {
             if let Some(Source::SignatureParam(k)) = source {
                 match pairs_key {
@@ -534,6 +595,10 @@ impl From<Scheme> for SchemeDef {
             url: s.url,
             send: s.outgoing.to_def(),
             can_sign: s.can_sign || asymmetric_without_key || body_signature,
+            receive: (s.receive != ReceiveSpec::default()).then(|| ReceiveDef {
+                id: s.receive.id.map(Into::into),
+                event_type: s.receive.event_type.map(Into::into),
+            }),
         }
     }
 }
