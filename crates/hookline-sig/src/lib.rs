@@ -7,7 +7,7 @@
 //! - [`Verifier`] (`verify`): checks a request; [`Signer`] (`sign`): makes the headers.
 //! - [`diagnose()`]: says why a request did not verify, and how to fix it.
 //! - [`detect()`]: which presets a request's headers belong to.
-//! - [`receive`]: a gateway's decision on a received request (accepted with its event id
+//! - [`receive`](mod@receive): a gateway's decision on a received request (accepted with its event id
 //!   and type, or rejected with a short reason), and the providers' URL handshakes.
 //! - [`outgoing`]: how a scheme dresses a message for the wire (envelope, ids, extra
 //!   headers), so a delivery looks like the provider's own; [`Signer::sign_event`] applies it.
