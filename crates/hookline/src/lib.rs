@@ -7,6 +7,7 @@
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
 //! - [`store`]: the storage interface and its SQLite implementation.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
+//! - [`gateway`]: the inbound gateway: providers' webhooks received at `/in/{source}`.
 //! - [`data_dir`]: the data directory and database files, closed to other users.
 //!
 //! The delivery engine (sending what the API accepts) is the next piece: the API already
@@ -23,6 +24,7 @@ pub mod config;
 pub mod crypto;
 pub mod data_dir;
 pub mod engine;
+pub mod gateway;
 pub mod ids;
 pub mod metrics;
 pub mod operational;

@@ -99,6 +99,7 @@ impl Application {
             metrics: Arc::default(),
             operational: operational.clone(),
             caches: Arc::default(),
+            gateway: Arc::default(),
         };
         let sender = Sender::new(
             Guard {
