@@ -1,5 +1,7 @@
 -- The inbound gateway (issue #13): sources that receive providers' webhooks at
--- /in/{source}, the requests they received, and the event ids seen (de-duplication).
+-- /in/{source}, and the requests they received. De-duplication needs no table of its own:
+-- a forwarded message carries the provider's event id as its `event_id`, unique per
+-- application, so two deliveries of one event cannot both commit.
 
 -- A forwarded message keeps the provider's body byte for byte; `forward` holds its content
 -- type and the provider's headers (JSON), NULL for messages sent through the API.
@@ -21,8 +23,8 @@ CREATE TABLE source (
     updated_at BIGINT NOT NULL
 );
 
--- Every request received, with what was decided. Rejected ones expire (`expires_at`):
--- they are attacker-controlled.
+-- Every request received, with what was decided, until `expires_at` (soon for a rejected
+-- one: they are attacker-controlled; with the message's payload for the others).
 CREATE TABLE source_request (
     id TEXT COLLATE "C" PRIMARY KEY,
     source_id TEXT COLLATE "C" NOT NULL REFERENCES source(id) ON DELETE CASCADE,
@@ -35,16 +37,7 @@ CREATE TABLE source_request (
     url TEXT NOT NULL,
     headers TEXT NOT NULL,             -- JSON array of [name, value]
     body BYTEA,
-    expires_at BIGINT
+    expires_at BIGINT NOT NULL
 );
 CREATE INDEX source_request_source ON source_request(source_id, id);
-CREATE INDEX source_request_expiry ON source_request(expires_at) WHERE expires_at IS NOT NULL;
-
-CREATE TABLE source_event (
-    source_id TEXT COLLATE "C" NOT NULL REFERENCES source(id) ON DELETE CASCADE,
-    event_id TEXT COLLATE "C" NOT NULL,
-    msg_id TEXT COLLATE "C" NOT NULL,
-    expires_at BIGINT NOT NULL,
-    PRIMARY KEY (source_id, event_id)
-);
-CREATE INDEX source_event_expiry ON source_event(expires_at);
+CREATE INDEX source_request_expiry ON source_request(expires_at);

@@ -14,7 +14,6 @@ use super::source_types::{
 use super::types::{ListResponse, check_uid, format_date};
 use super::{AppState, list_response, page};
 use crate::gateway::model::{Source, SourceSecret};
-use crate::gateway::store_api::SourceStore as _;
 use crate::gateway::{DEDUPE_WINDOW_SECS, scheme};
 use crate::ids::new_id;
 use crate::store::{Application, Order};

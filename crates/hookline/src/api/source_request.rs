@@ -16,7 +16,6 @@ use super::types::{ListResponse, format_date, parse_date};
 use super::{AppState, list_response, page};
 use crate::gateway::model::{ReceivedRequest, RequestFilter, RequestStatus, Source};
 use crate::gateway::scheme;
-use crate::gateway::store_api::SourceStore as _;
 use crate::ids::new_id;
 use crate::store::{Message, Order, Page};
 
@@ -154,7 +153,6 @@ async fn replay_one(state: &AppState, source: &Source, r: &ReceivedRequest) -> A
             "the request's body has expired or was expunged".into(),
         ));
     };
-    let forward = state.store.forward_of(msg_id).await?.unwrap_or_default();
     let now = crate::now_millis();
     let msg = Message {
         id: new_id("msg"),
@@ -165,8 +163,12 @@ async fn replay_one(state: &AppState, source: &Source, r: &ReceivedRequest) -> A
         payload: Some(payload),
         payload_expires_at: original.payload_expires_at.max(now),
         created_at: now,
+        forward: original.forward,
     };
-    let queued = state.store.replay_message(&msg, &forward).await?;
+    let queued = state
+        .store
+        .create_message(&msg, &crate::store::Targets::Matching, now)
+        .await?;
     state.metrics.message_accepted();
     if queued > 0 {
         state.wake.queued(now);

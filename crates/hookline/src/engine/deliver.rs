@@ -32,9 +32,7 @@ pub(super) fn request(
             .filter(|p| p.expires_at > now)
             .map(|p| p.key.as_str()),
     );
-    // TEMPORARY: `msg.forward` once the store carries it.
-    let forward: Option<crate::gateway::model::Forward> = None;
-    if let Some(fwd) = &forward {
+    if let Some(fwd) = &msg.forward {
         return forwarded(ep, msg, fwd, scheme, &keys, payload, now);
     }
     let event = Event {
@@ -67,7 +65,7 @@ pub(super) fn request(
 fn forwarded(
     ep: &Endpoint,
     msg: &Message,
-    fwd: &crate::gateway::model::Forward,
+    fwd: &crate::store::Forward,
     scheme: &hookline_sig::Scheme,
     keys: &[&str],
     payload: Vec<u8>,
@@ -355,6 +353,7 @@ mod tests {
             payload: Some(r#"{"a":1}"#.into()),
             payload_expires_at: 0,
             created_at: 1_760_000_000_000,
+            forward: None,
         }
     }
 

@@ -15,12 +15,11 @@ use hookline_sig::receive::{Decision, Rejected, receive};
 use serde_json::json;
 
 use super::forward::provider_headers;
-use super::model::{Forward, Received, ReceivedRequest, RequestStatus, Source};
-use super::store_api::SourceStore as _;
+use super::model::{Forward, ReceivedRequest, RequestStatus, Source};
 use super::{REJECTED_BODY_BYTES, REJECTED_PER_SOURCE, scheme};
 use crate::api::AppState;
 use crate::ids::new_id;
-use crate::store::Message;
+use crate::store::{Message, Targets};
 
 /// How long a forwarded message's body is kept (the longest a sent message may ask for).
 const FORWARD_RETENTION_MS: i64 = 90 * 24 * 3_600_000;
@@ -209,30 +208,7 @@ pub async fn receive_event(
         .event_type
         .clone()
         .unwrap_or_else(|| source.name.clone());
-    let request = ReceivedRequest {
-        id: new_id("req"),
-        source_id: source.id.clone(),
-        received_at: now,
-        status: RequestStatus::Accepted,
-        reason: None,
-        event_id: Some(accepted.event.id.clone()),
-        event_type: Some(event_type.clone()),
-        msg_id: None,
-        url,
-        headers: header_pairs(&parts.headers),
-        body: Vec::new(),
-        expires_at: None,
-    };
-    let msg = Message {
-        id: new_id("msg"),
-        app_id: source.app_id.clone(),
-        event_id: Some(accepted.event.id.clone()),
-        event_type,
-        channels: None,
-        payload: Some(text.to_owned()),
-        payload_expires_at: now + FORWARD_RETENTION_MS,
-        created_at: now,
-    };
+    let headers = header_pairs(&parts.headers);
     let forward = Forward {
         content_type: parts
             .headers
@@ -240,38 +216,93 @@ pub async fn receive_event(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/octet-stream")
             .to_owned(),
-        headers: provider_headers(&request.headers),
+        headers: provider_headers(&headers),
     };
-    let dedupe_until = now + i64::from(source.dedupe_window_secs) * 1000;
-    let received = match state
-        .store
-        .receive_event(&request, &msg, &forward, dedupe_until)
-        .await
-    {
+    let event_id = accepted.event.id.clone();
+    let mut msg = Message {
+        id: new_id("msg"),
+        app_id: source.app_id.clone(),
+        event_id: Some(event_id.clone()),
+        event_type: event_type.clone(),
+        channels: None,
+        payload: Some(text.to_owned()),
+        payload_expires_at: now + FORWARD_RETENTION_MS,
+        created_at: now,
+        forward: Some(forward),
+    };
+    let (status, msg_id) = match commit(&state, &source, &mut msg, now).await {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
-    let (status, msg_id) = match received {
-        Received::Accepted { msg_id, deliveries } => {
-            state.metrics.message_accepted();
-            if deliveries > 0 {
-                state.wake.queued(now);
-            }
-            ("accepted", msg_id)
-        }
-        Received::Duplicate { msg_id } => ("duplicate", msg_id),
+    let request = ReceivedRequest {
+        id: new_id("req"),
+        source_id: source.id.clone(),
+        received_at: now,
+        status,
+        reason: None,
+        event_id: Some(event_id.clone()),
+        event_type: Some(event_type),
+        msg_id: Some(msg_id.clone()),
+        url,
+        headers,
+        body: Vec::new(),
+        expires_at: now + FORWARD_RETENTION_MS,
     };
-    state.metrics.gateway_received(status);
+    // The event is committed; the log entry follows. A crash between the two loses the
+    // entry, never the event.
+    if let Err(e) = state.store.record_request(&request).await {
+        tracing::warn!(error = %e, source = %source.id, "recording a received request");
+    }
+    state.metrics.gateway_received(status.as_str());
     (
         StatusCode::OK,
         axum::Json(json!({
-            "status": status,
+            "status": status.as_str(),
             "requestId": request.id,
-            "eventId": accepted.event.id,
+            "eventId": event_id,
             "messageId": msg_id,
         })),
     )
         .into_response()
+}
+
+/// Writes the event as a message with its deliveries (the group commit of sent
+/// messages), unless it is a repeat: the message's `event_id` is unique per application,
+/// so of two deliveries of one event only one commits. A repeat whose first message is
+/// older than the source's window is a new event, written without an event id.
+async fn commit(
+    state: &AppState,
+    source: &Source,
+    msg: &mut Message,
+    now: i64,
+) -> Result<(RequestStatus, String), crate::store::StoreError> {
+    use crate::store::StoreError;
+    match state.store.create_message(msg, &Targets::Matching, now).await {
+        Ok(queued) => {
+            state.metrics.message_accepted();
+            if queued > 0 {
+                state.wake.queued(now);
+            }
+            return Ok((RequestStatus::Accepted, msg.id.clone()));
+        }
+        Err(StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let event_id = msg.event_id.clone().unwrap_or_default();
+    let first = state.store.message(&source.app_id, &event_id).await?;
+    let window_ms = i64::from(source.dedupe_window_secs) * 1000;
+    match first {
+        Some(m) if m.created_at + window_ms > now => Ok((RequestStatus::Duplicate, m.id)),
+        _ => {
+            msg.event_id = None;
+            let queued = state.store.create_message(msg, &Targets::Matching, now).await?;
+            state.metrics.message_accepted();
+            if queued > 0 {
+                state.wake.queued(now);
+            }
+            Ok((RequestStatus::Accepted, msg.id.clone()))
+        }
+    }
 }
 
 fn too_large(limit: usize) -> Response {
@@ -318,7 +349,7 @@ fn reject(
             url: url.to_owned(),
             headers: header_pairs(headers),
             body: body[..body.len().min(REJECTED_BODY_BYTES)].to_vec(),
-            expires_at: Some(now.saturating_add(keep_ms)),
+            expires_at: now.saturating_add(keep_ms),
         };
         let store = state.store.clone();
         tokio::spawn(async move {

@@ -5,7 +5,6 @@
 //! # Layout
 //!
 //! - [`model`]: sources, received requests, what a forwarded message carries.
-//! - [`store_api`]: the store methods the gateway stands on.
 //! - [`scheme`]: a source's scheme and keys, resolved into a `hookline-sig` verifier.
 //! - [`ingest`]: the `/in/{source}` handlers (events and the providers' handshakes).
 //! - [`forward`]: which of a provider's headers travel with a forwarded message.
@@ -16,7 +15,6 @@ pub mod forward;
 pub mod ingest;
 pub mod model;
 pub mod scheme;
-pub mod store_api;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

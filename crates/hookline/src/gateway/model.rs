@@ -1,5 +1,5 @@
-//! What the gateway keeps: sources, the requests they received, and what a forwarded
-//! message carries beyond a sent one. Plain data, as `store::model` is: validation happens
+//! What the gateway keeps: sources and the requests they received (what a forwarded
+//! message carries is `store::Forward`). Plain data, as `store::model` is: validation happens
 //! at the API edge, sealing inside the store.
 
 use crate::store::Millis;
@@ -95,18 +95,11 @@ pub struct ReceivedRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// When it is dropped (rejected requests only).
-    pub expires_at: Option<Millis>,
+    /// When it is dropped: soon for a rejection, with its message's payload otherwise.
+    pub expires_at: Millis,
 }
 
-/// What a forwarded message carries beyond a sent one: its content type and the provider's
-/// headers, delivered as they came (the body is the message's payload, byte for byte).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Forward {
-    pub content_type: String,
-    pub headers: Vec<(String, String)>,
-}
+pub use crate::store::Forward;
 
 /// Filters for request lists.
 #[derive(Clone, Debug, Default)]
@@ -114,13 +107,4 @@ pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub before: Option<Millis>,
     pub after: Option<Millis>,
-}
-
-/// What `receive_event` did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Received {
-    /// A new event: its message is queued for the matching endpoints.
-    Accepted { msg_id: String, deliveries: usize },
-    /// Seen within the window: recorded, not forwarded again.
-    Duplicate { msg_id: String },
 }
