@@ -35,8 +35,7 @@ fn start_serve(dir: &std::path::Path) -> (Child, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_event_is_forwarded_after_a_sigkill() {
     let dir = crate::common::fresh_dir();
-    let (mut child, addr) = start_serve(&dir);
-    let base = format!("http://{addr}");
+    let (mut child, base) = start_serve(&dir);
     let client = reqwest::Client::new();
     let rx = Receiver::start(&[]).await;
     let admin = |path: &str, body: Value| {
