@@ -277,7 +277,11 @@ async fn commit(
     now: i64,
 ) -> Result<(RequestStatus, String), crate::store::StoreError> {
     use crate::store::StoreError;
-    match state.store.create_message(msg, &Targets::Matching, now).await {
+    match state
+        .store
+        .create_message(msg, &Targets::Matching, now)
+        .await
+    {
         Ok(queued) => {
             state.metrics.message_accepted();
             if queued > 0 {
@@ -295,7 +299,10 @@ async fn commit(
         Some(m) if m.created_at + window_ms > now => Ok((RequestStatus::Duplicate, m.id)),
         _ => {
             msg.event_id = None;
-            let queued = state.store.create_message(msg, &Targets::Matching, now).await?;
+            let queued = state
+                .store
+                .create_message(msg, &Targets::Matching, now)
+                .await?;
             state.metrics.message_accepted();
             if queued > 0 {
                 state.wake.queued(now);

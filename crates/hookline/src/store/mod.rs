@@ -17,7 +17,9 @@ mod tests;
 
 use async_trait::async_trait;
 
-pub use crate::gateway::model::{ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret};
+pub use crate::gateway::model::{
+    ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret,
+};
 pub use model::*;
 
 /// Why a store call failed.

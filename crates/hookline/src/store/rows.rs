@@ -4,8 +4,8 @@
 
 use super::sql::{Columns, from_json, from_json_opt};
 use super::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message,
-    ReceivedRequest, RequestStatus, Result, Source, StoreError,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, ReceivedRequest,
+    RequestStatus, Result, Source, StoreError,
 };
 use crate::crypto::Cipher;
 
@@ -147,7 +147,9 @@ pub(super) fn source_row(r: &impl Columns, cipher: &Cipher) -> Result<Source> {
         secrets: from_json(&secrets)?,
         handshake: r.opt_text("handshake"),
         verify_token,
-        tolerance_secs: r.opt_int("tolerance_secs").and_then(|n| u32::try_from(n).ok()),
+        tolerance_secs: r
+            .opt_int("tolerance_secs")
+            .and_then(|n| u32::try_from(n).ok()),
         dedupe_window_secs: u32::try_from(r.int("dedupe_window_secs")).unwrap_or(u32::MAX),
         app_id: r.text("app_id"),
         created_at: r.int("created_at"),

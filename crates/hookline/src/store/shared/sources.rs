@@ -13,7 +13,12 @@ const UID_TAKEN: &str = "a source with this uid already exists";
 
 impl<E: Engine> SqlStore<E> {
     fn sealed_secrets(&self, s: &Source) -> Vec<u8> {
-        seal(&self.cipher, &s.id, "secrets", json_text(&s.secrets).as_bytes())
+        seal(
+            &self.cipher,
+            &s.id,
+            "secrets",
+            json_text(&s.secrets).as_bytes(),
+        )
     }
 
     fn sealed_token(&self, s: &Source) -> Option<Vec<u8>> {
@@ -55,11 +60,15 @@ impl<E: Engine> SourceStore for SqlStore<E> {
     }
 
     async fn source(&self, id_or_uid: &str) -> Result<Option<Source>> {
-        let row = Stmt::new("SELECT * FROM source WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1")
-            .bind(id_or_uid)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(|r| source_row(r, &self.cipher)).transpose()
+        let row = Stmt::new(
+            "SELECT * FROM source WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
+        )
+        .bind(id_or_uid)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref()
+            .map(|r| source_row(r, &self.cipher))
+            .transpose()
     }
 
     async fn list_sources(&self, page: &Page) -> Result<Vec<Source>> {
@@ -126,7 +135,9 @@ impl<E: Engine> SourceStore for SqlStore<E> {
         .execute(self.pool())
         .await?;
         if n == 0 {
-            return Err(StoreError::Conflict("the request is already recorded".into()));
+            return Err(StoreError::Conflict(
+                "the request is already recorded".into(),
+            ));
         }
         Ok(())
     }
@@ -179,9 +190,11 @@ impl<E: Engine> SourceStore for SqlStore<E> {
     }
 
     async fn purge_requests(&self, now: Millis) -> Result<u64> {
-        Ok(Stmt::new("DELETE FROM source_request WHERE expires_at < $1")
-            .bind(now)
-            .execute(self.pool())
-            .await?)
+        Ok(
+            Stmt::new("DELETE FROM source_request WHERE expires_at < $1")
+                .bind(now)
+                .execute(self.pool())
+                .await?,
+        )
     }
 }
