@@ -7,6 +7,7 @@
 
 mod ops;
 mod rules;
+mod source_rules;
 
 use axum::Json;
 use serde_json::{Map, Value, json};

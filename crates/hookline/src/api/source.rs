@@ -153,20 +153,21 @@ fn check_input(input: &SourceIn) -> ApiResult<()> {
     Ok(())
 }
 
-/// The application a new source delivers through: the one named, or a new one.
+/// The application a new source delivers through: the one `appId` names (id or uid), else
+/// the one whose uid is the source's uid (or id); created with that uid when there is none.
 async fn application_for(
     state: &AppState,
     input: &SourceIn,
     source_id: &str,
     now: i64,
 ) -> ApiResult<Application> {
-    if let Some(app_id) = &input.app_id {
-        return state
-            .app(app_id)
-            .await?
-            .ok_or_else(|| ApiError::invalid("body.appId", "no such application"));
-    }
-    let uid = input.uid.clone().unwrap_or_else(|| source_id.to_owned());
+    let uid = match &input.app_id {
+        Some(app_id) => {
+            check_uid("body.appId", app_id)?;
+            app_id.clone()
+        }
+        None => input.uid.clone().unwrap_or_else(|| source_id.to_owned()),
+    };
     if let Some(app) = state.app(&uid).await? {
         return Ok(app);
     }
@@ -387,8 +388,9 @@ pub(super) async fn rotate_secret(
     }
     let scheme = scheme::scheme_of(&s)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("source {}: {e}", s.id)))?;
+    // The key's form is the source's scheme's: state the body cannot know, hence 409.
     if let Some(why) = scheme::key_problem(&scheme, &input.secret) {
-        return Err(ApiError::invalid("body.secret", why));
+        return Err(ApiError::Conflict(format!("secret: {why}")));
     }
     let now = crate::now_millis();
     let until = now + i64::from(grace) * 1000;

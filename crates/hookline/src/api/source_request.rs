@@ -218,9 +218,6 @@ pub(super) async fn replay_range(
         Some(u) => parse_date("body.until", u)?,
         None => crate::now_millis() + 1,
     };
-    if until <= since {
-        return Err(ApiError::invalid("body.until", "must be after `since`"));
-    }
     let filter = RequestFilter {
         status: Some(RequestStatus::Accepted),
         // `after` is exclusive in listings: one millisecond earlier makes `since` inclusive.
@@ -229,7 +226,8 @@ pub(super) async fn replay_range(
     };
     let mut found = Vec::new();
     let mut cursor = None;
-    loop {
+    // An empty range (`until` not after `since`) covers nothing.
+    while until > since {
         let page = Page {
             limit: 251,
             cursor: cursor.clone(),
