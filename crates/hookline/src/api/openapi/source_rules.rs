@@ -77,6 +77,11 @@ pub(super) fn apply(schemas: &mut Value) {
         &json!({"minimum": 0, "maximum": 604_800}),
     );
     for field in ["since", "until"] {
-        set(schemas, "ReplayRangeIn", field, &json!({"format": "date-time"}));
+        set(
+            schemas,
+            "ReplayRangeIn",
+            field,
+            &json!({"format": "date-time"}),
+        );
     }
 }
