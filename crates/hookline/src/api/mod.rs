@@ -15,6 +15,7 @@ mod idempotency;
 mod message;
 pub mod openapi;
 mod source;
+mod source_checks;
 mod source_request;
 pub mod source_types;
 pub mod types;

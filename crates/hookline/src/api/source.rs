@@ -3,11 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hookline_sig::Scheme;
 use hookline_sig::receive::handshake::Handshake;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Body, Params};
+use super::source_checks::{
+    check_handshake, check_input, check_keys, check_name, check_tolerance, check_verify_token,
+    check_window, input_scheme,
+};
 use super::source_types::{
     SourceIn, SourceOut, SourcePatch, SourceSecretOut, SourceSecretRotateIn,
 };
@@ -53,104 +56,6 @@ pub(super) async fn find(state: &AppState, auth: &Auth, id_or_uid: &str) -> ApiR
         .source(id_or_uid)
         .await?
         .ok_or(ApiError::NotFound("source"))
-}
-
-fn check_name(loc: &str, name: &str) -> ApiResult<()> {
-    if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            loc,
-            "1 to 256 characters, no control characters",
-        ));
-    }
-    Ok(())
-}
-
-fn check_tolerance(loc: &str, t: Option<u32>) -> ApiResult<()> {
-    if t.is_some_and(|t| !(1..=86_400).contains(&t)) {
-        return Err(ApiError::invalid(loc, "from 1 to 86,400 seconds"));
-    }
-    Ok(())
-}
-
-fn check_window(loc: &str, w: u32) -> ApiResult<()> {
-    if !(1..=90 * 24 * 3600).contains(&w) {
-        return Err(ApiError::invalid(loc, "from 1 second to 90 days"));
-    }
-    Ok(())
-}
-
-fn check_handshake(loc: &str, h: &str) -> ApiResult<()> {
-    if Handshake::parse(h).is_none() {
-        return Err(ApiError::invalid(
-            loc,
-            "one of: slack, zoom, meta, twitter, graph",
-        ));
-    }
-    Ok(())
-}
-
-fn check_verify_token(loc: &str, t: &str) -> ApiResult<()> {
-    if t.is_empty() || t.len() > 256 || t.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            loc,
-            "1 to 256 characters, no control characters",
-        ));
-    }
-    Ok(())
-}
-
-/// The scheme the input names, checked, and its definition as stored text.
-fn input_scheme(input: &SourceIn) -> ApiResult<(Scheme, Option<String>)> {
-    let definition = match &input.scheme_definition {
-        Some(v) if !v.is_object() => {
-            return Err(ApiError::invalid(
-                "body.schemeDefinition",
-                "must be a JSON object",
-            ));
-        }
-        Some(v) => Some(v.to_string()),
-        None => None,
-    };
-    let s = scheme::resolve(&input.scheme, definition.as_deref()).map_err(|e| {
-        let loc = match e {
-            scheme::SchemeProblem::Definition(_) | scheme::SchemeProblem::UnexpectedDefinition => {
-                "body.schemeDefinition"
-            }
-            _ => "body.scheme",
-        };
-        ApiError::invalid(loc, e.to_string())
-    })?;
-    Ok((s, definition))
-}
-
-fn check_keys(loc: &str, scheme: &Scheme, keys: &[String]) -> ApiResult<()> {
-    if keys.is_empty() || keys.len() > 10 {
-        return Err(ApiError::invalid(loc, "give 1 to 10 keys"));
-    }
-    for (i, k) in keys.iter().enumerate() {
-        if let Some(why) = scheme::key_problem(scheme, k) {
-            return Err(ApiError::invalid(&format!("{loc}.{i}"), why));
-        }
-    }
-    Ok(())
-}
-
-fn check_input(input: &SourceIn) -> ApiResult<()> {
-    check_name("body.name", &input.name)?;
-    if let Some(uid) = &input.uid {
-        check_uid("body.uid", uid)?;
-    }
-    check_tolerance("body.toleranceSeconds", input.tolerance_seconds)?;
-    if let Some(w) = input.dedupe_window_seconds {
-        check_window("body.dedupeWindowSeconds", w)?;
-    }
-    if let Some(h) = &input.handshake {
-        check_handshake("body.handshake", h)?;
-    }
-    if let Some(t) = &input.verify_token {
-        check_verify_token("body.verifyToken", t)?;
-    }
-    Ok(())
 }
 
 /// The application a new source delivers through: the one `appId` names (id or uid), else
@@ -263,6 +168,10 @@ pub(super) async fn update_source(
 ) -> ApiResult<Json<SourceOut>> {
     let mut s = find(&state, &auth, &id).await?;
     check_input(&input)?;
+    // A source keeps its application; `appId` is checked for its form only.
+    if let Some(app_id) = &input.app_id {
+        check_uid("body.appId", app_id)?;
+    }
     let (scheme, definition) = input_scheme(&input)?;
     if input.secrets.is_empty() {
         // The stored keys must suit the new scheme: the body alone cannot know them.

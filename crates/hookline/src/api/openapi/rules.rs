@@ -107,7 +107,9 @@ pub(super) fn apply(schemas: &mut Value) {
     // Not blank (`trim().is_empty()`), and no NUL.
     let name = json!({"minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"});
     let throttle = json!({"minimum": 1, "maximum": 65_535});
-    let metadata = json!({"additionalProperties": {"type": "string"}});
+    // Keys too: the strict reader refuses a NUL in a metadata key as in its value.
+    let metadata =
+        json!({"additionalProperties": {"type": "string"}, "propertyNames": {"pattern": NUL_FREE}});
     let u32_max = json!({"minimum": 0, "maximum": u32::MAX});
     let schemes: Vec<&str> = presets::all()
         .iter()

@@ -2,6 +2,7 @@
 //! signs, forwarding to real loopback receivers that verify both the provider's signature
 //! and Hookline's, rejections with their reasons and diagnoses, handshakes, a crash.
 
+mod cases;
 mod crash;
 mod forwarding;
 mod handshakes;
