@@ -227,7 +227,8 @@ pub(super) async fn replay_range(
     let mut found = Vec::new();
     let mut cursor = None;
     // An empty range (`until` not after `since`) covers nothing.
-    while until > since {
+    let mut more = until > since;
+    while more {
         let page = Page {
             limit: 251,
             cursor: cursor.clone(),
@@ -238,12 +239,9 @@ pub(super) async fn replay_range(
             .store
             .list_requests(&source.id, &page, &filter)
             .await?;
-        let more = rows.len() == page.limit;
+        more = rows.len() == page.limit && found.len() + rows.len() < MAX_REPLAY;
         cursor = rows.last().map(|r| r.id.clone());
         found.extend(rows);
-        if !more || found.len() >= MAX_REPLAY {
-            break;
-        }
     }
     found.truncate(MAX_REPLAY);
     let count = found.len() as u64;
