@@ -3,8 +3,9 @@
 //!
 //! An entry serves for a fixed time at most, and not at all once the store's generation
 //! has moved on (this process changed an application or endpoint; see
-//! `EndpointStore::generation`). So a change made here is seen at once, and a change
-//! made by another node (several nodes on one database) within the time to live.
+//! `EndpointStore::generation`). So a change made here is seen at once, and so is one made
+//! by another node on the same PostgreSQL database, which announces it (`LISTEN/NOTIFY`);
+//! should an announcement be lost, within the time to live.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -100,6 +100,11 @@ impl Application {
             operational: operational.clone(),
             caches: Arc::default(),
             gateway: Arc::default(),
+            retry: Arc::new(RetryPolicy {
+                schedule: config.retry_schedule.clone(),
+                ..RetryPolicy::default()
+            }),
+            listen: Arc::default(),
         };
         let sender = Sender::new(
             Guard {
@@ -218,6 +223,7 @@ async fn ensure_admin_token(
             id: ENV_ADMIN_TOKEN_ID.into(),
             app_id: None,
             expires_at: None,
+            name: None,
         };
         store
             .replace_token(&record, &token_hash(token), now)
@@ -241,6 +247,7 @@ async fn ensure_admin_token(
         id: crate::ids::new_id("tok"),
         app_id: None,
         expires_at: None,
+        name: None,
     };
     store
         .create_token(&record, &token_hash(&token), now)

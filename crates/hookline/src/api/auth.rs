@@ -48,6 +48,7 @@ pub(super) async fn app_portal_access(
         id: new_id("tok"),
         app_id: Some(application.id),
         expires_at: Some(now + expiry * 1000),
+        name: None,
     };
     state
         .store

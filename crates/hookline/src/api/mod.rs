@@ -12,12 +12,14 @@ mod event_type;
 pub mod extract;
 mod health;
 mod idempotency;
+pub mod listen;
 mod message;
 pub mod openapi;
 mod source;
 mod source_checks;
 mod source_request;
 pub mod source_types;
+mod token;
 pub mod types;
 mod whole_numbers;
 
@@ -25,7 +27,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::store::{Order, Page, Store};
 use error::{ApiError, ApiResult};
@@ -49,6 +51,10 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// The inbound gateway's limits on this node.
     pub gateway: Arc<crate::gateway::Gateway>,
+    /// The retry schedule, for attempts recorded outside the engine (a listener's).
+    pub retry: Arc<crate::engine::retry::RetryPolicy>,
+    /// Answers from listeners, for the streams waiting on them (`listen`).
+    pub listen: Arc<listen::Answers>,
 }
 
 /// See [`AppState::caches`].
@@ -228,6 +234,16 @@ pub fn router(state: AppState) -> Router {
             "/auth/dashboard-access/{app_id}",
             post(auth::app_portal_access),
         )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/listen",
+            get(listen::listen),
+        )
+        .route(
+            "/app/{app_id}/endpoint/{endpoint_id}/listen/result",
+            post(listen::result),
+        )
+        .route("/token", get(token::list_tokens).post(token::create_token))
+        .route("/token/{token_id}", delete(token::revoke_token))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,

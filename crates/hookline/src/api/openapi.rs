@@ -24,6 +24,7 @@ pub use ops::{Access, Need, OPERATIONS, Op, Query};
     EndpointIn, EndpointPatch, EndpointOut, EndpointSecretOut, EndpointSecretRotateIn, EndpointHeadersIn,
     EndpointHeadersPatchIn, EndpointHeadersOut, EndpointStats, RecoverIn, RecoverOut, EventExampleIn, MessageIn,
     MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut,
+    TokenIn, TokenOut, TokenCreatedOut, ListResponse<TokenOut>, super::listen::ListenResultIn,
     HttpErrorOut, HttpValidationError, ValidationErrorItem,
     ListResponse<ApplicationOut>, ListResponse<EventTypeOut>, ListResponse<EndpointOut>, ListResponse<MessageOut>,
     ListResponse<MessageAttemptOut>, ListResponse<EndpointMessageOut>, ListResponse<MessageEndpointOut>,
@@ -54,6 +55,12 @@ pub fn document() -> Value {
         .take();
     schemas["EmptyResponse"] = json!({"type": "object", "description": "An empty object: `{}`."});
     schemas["OpenApiDocument"] = json!({"type": "object", "description": "This document."});
+    schemas["ListenLine"] = json!({
+        "type": "object",
+        "description": "One line of the `application/x-ndjson` stream: `{\"type\": \"hello\"}` first, then `event` lines (the signed request: `msgId`, `eventType`, `eventId`, `attempt`, `leaseUntil`, `headers`, `body` or `bodyBase64`) and `ping` lines every 5 s.",
+        "required": ["type"],
+        "properties": {"type": {"enum": ["hello", "event", "ping"]}},
+    });
     rules::apply(&mut schemas);
     json!({
         "openapi": "3.1.0",
@@ -98,6 +105,9 @@ pub fn errors_of(o: &Op) -> Vec<(u16, &'static str)> {
             404,
             "Not found: a resource in the path does not exist, or the token cannot see it",
         ));
+    }
+    if o.path.ends_with("/listen") {
+        e.push((409, "The endpoint is not a listener endpoint"));
     }
     if writes {
         e.push((409, "A unique key (uid, eventId, name) is taken, a request with the same idempotency-key is in progress, or (endpoints, sources) a new signature scheme or rotated key does not suit the stored secret or scheme, or (sources) a replay of a request that was not accepted"));

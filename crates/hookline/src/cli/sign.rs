@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
-use hookline_sig::{Event, Message, Source};
+use hookline_sig::{Event, Message, Scheme, Source};
 use ring::rand::{SecureRandom as _, SystemRandom};
 
 use super::input::{self, KeyArgs, SchemeArgs};
@@ -44,48 +44,24 @@ pub(crate) struct SignArgs {
 
 pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
     let scheme = a.scheme.load()?;
-    if !scheme.can_sign() {
-        bail!(
-            "scheme `{}` is verify-only: {}",
-            scheme.name(),
-            scheme.description()
-        );
-    }
+    // Before the body is read: a verify-only scheme should not wait for standard input.
+    can_sign(&scheme)?;
     let keys = a.keys.collect()?;
     let body = input::read_body(a.body_file.as_ref())?;
-    let id = match (&a.id, scheme.id()) {
-        (Some(id), _) => Some(id.clone()),
-        (None, Some(Source::Header(_) | Source::SignatureParam(_))) => Some(fresh_id()?),
-        _ => None,
-    };
     let url = a.url.as_deref().or(a.curl.as_deref());
-    let timestamp = input::time_or_now(a.timestamp);
-    let (headers, dressed) = match &a.event_type {
-        None => {
-            let msg = Message {
-                id: id.as_deref(),
-                timestamp,
-                body: &body,
-                url,
-            };
-            (scheme.sign(&keys, &msg)?, None)
-        }
-        Some(event_type) => {
-            let msg_id = match &a.id {
-                Some(id) => id.clone(),
-                None => fresh_id()?,
-            };
-            let ev = Event {
-                msg_id: &msg_id,
-                event_type,
-                created: timestamp,
-                payload: &body,
-                delivery_key: Some(a.delivery_key.as_deref().or(url).unwrap_or("cli")),
-            };
-            let out = scheme.signer(&keys)?.sign_event(&ev, timestamp, url)?;
-            (out.headers, out.body)
-        }
-    };
+    let signed = sign_request(
+        &scheme,
+        &keys,
+        &body,
+        &Inputs {
+            id: a.id.as_deref(),
+            timestamp: input::time_or_now(a.timestamp),
+            url,
+            event_type: a.event_type.as_deref(),
+            delivery_key: a.delivery_key.as_deref(),
+        },
+    )?;
+    let (headers, dressed) = (signed.headers, signed.dressed);
     match &a.curl {
         None => {
             for (name, value) in headers {
@@ -117,6 +93,86 @@ pub(crate) fn run(a: &SignArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a signature covers besides the body and the keys.
+pub(crate) struct Inputs<'a> {
+    /// The message id (default: a fresh `msg_…` where the scheme has ids).
+    pub(crate) id: Option<&'a str>,
+    pub(crate) timestamp: hookline_sig::UnixTime,
+    /// The URL posted to, for schemes that sign it.
+    pub(crate) url: Option<&'a str>,
+    /// Dress the body as the payload of an event of this type, as the scheme's provider does.
+    pub(crate) event_type: Option<&'a str>,
+    /// With `event_type`: what tells deliveries of one message apart (default: the URL).
+    pub(crate) delivery_key: Option<&'a str>,
+}
+
+/// A signed request: the headers to attach, and the body to send when the scheme dressed
+/// it in its provider's envelope (`None`: send the body as given).
+pub(crate) struct Signed {
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) dressed: Option<Vec<u8>>,
+}
+
+/// Signs `body` as `scheme` with `keys`: what `hookline sign` prints and `hookline send`
+/// sends.
+pub(crate) fn sign_request(
+    scheme: &Scheme,
+    keys: &[String],
+    body: &[u8],
+    i: &Inputs<'_>,
+) -> anyhow::Result<Signed> {
+    can_sign(scheme)?;
+    match i.event_type {
+        None => {
+            let id = match (i.id, scheme.id()) {
+                (Some(id), _) => Some(id.to_owned()),
+                (None, Some(Source::Header(_) | Source::SignatureParam(_))) => Some(fresh_id()?),
+                _ => None,
+            };
+            let msg = Message {
+                id: id.as_deref(),
+                timestamp: i.timestamp,
+                body,
+                url: i.url,
+            };
+            Ok(Signed {
+                headers: scheme.sign(keys, &msg)?,
+                dressed: None,
+            })
+        }
+        Some(event_type) => {
+            let msg_id = match i.id {
+                Some(id) => id.to_owned(),
+                None => fresh_id()?,
+            };
+            let ev = Event {
+                msg_id: &msg_id,
+                event_type,
+                created: i.timestamp,
+                payload: body,
+                delivery_key: Some(i.delivery_key.or(i.url).unwrap_or("cli")),
+            };
+            let out = scheme.signer(keys)?.sign_event(&ev, i.timestamp, i.url)?;
+            Ok(Signed {
+                headers: out.headers,
+                dressed: out.body,
+            })
+        }
+    }
+}
+
+/// An error naming the scheme when it can only verify.
+pub(crate) fn can_sign(scheme: &Scheme) -> anyhow::Result<()> {
+    if !scheme.can_sign() {
+        bail!(
+            "scheme `{}` is verify-only: {}",
+            scheme.name(),
+            scheme.description()
+        );
+    }
+    Ok(())
 }
 
 /// `msg_` and 22 base62 characters of randomness (128 bits).

@@ -16,7 +16,7 @@ use crate::store::{Attempt, Claim, DeliveryStatus, DeliveryUpdate, Endpoint, Mes
 /// for per-delivery ids), and `created` is the message's time, so a retry carries the same
 /// ones; only the signature's timestamp is `now`. The payload is moved, not copied, for a
 /// scheme without an envelope.
-pub(super) fn request(
+pub(crate) fn request(
     ep: &Endpoint,
     msg: &Message,
     payload: Vec<u8>,
@@ -97,9 +97,9 @@ fn forwarded(
 }
 
 /// One attempt's request, ready to send.
-pub(super) struct Prepared {
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Vec<u8>,
+pub(crate) struct Prepared {
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
@@ -123,6 +123,16 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
         }
     };
     let ep = &*ep;
+    if super::listener::is_listener_url(&ep.url) {
+        // Claimed before this worker knew it for a listener's: given back untouched, due
+        // now, for the connected listener (or the next one) to take.
+        let held = [(msg.id.clone(), ep.id.clone(), claim.lease_until)];
+        engine.listeners.forget();
+        if let Err(e) = store.release_claims(&held, now).await {
+            tracing::warn!(error = %e, "giving back a listener's delivery; its lease will expire instead");
+        }
+        return;
+    }
     let fail_without_attempt = |reason: &str| {
         tracing::warn!(msg = %msg.id, endpoint = %ep.id, reason, "delivery failed without an attempt");
     };
@@ -307,7 +317,7 @@ async fn operational_events(
 }
 
 /// A uniform draw in [0, 1) for retry jitter.
-fn draw() -> f64 {
+pub(crate) fn draw() -> f64 {
     let mut b = [0u8; 4];
     let _ = ring::rand::SystemRandom::new().fill(&mut b);
     f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)

@@ -29,9 +29,10 @@
 //!
 
 pub mod breaker;
-mod deliver;
+pub(crate) mod deliver;
 pub mod http;
 mod in_flight;
+pub mod listener;
 pub mod retry;
 pub mod ssrf;
 pub mod target;
@@ -105,6 +106,8 @@ pub struct Engine {
     metrics: Arc<crate::metrics::Metrics>,
     operational: crate::operational::Operational,
     endpoints: Arc<Cache<Arc<Endpoint>>>,
+    /// The listener endpoints, left out of claims (see `listener`).
+    listeners: Arc<listener::Listeners>,
 }
 
 /// An attempt's place under its endpoint's cap and under the global bound. It is given up
@@ -154,6 +157,7 @@ impl Engine {
             metrics,
             operational,
             endpoints: Arc::new(Cache::new(ENDPOINT_CACHE_TTL, 100_000)),
+            listeners: Arc::default(),
         }
     }
 
@@ -248,7 +252,9 @@ impl Engine {
     async fn claim(&self, room: usize, cap: usize, since: crate::store::Millis) -> Option<usize> {
         let now = crate::now_millis();
         let at = std::time::Instant::now();
-        let busy = self.lock_in_flight().busy(cap, at);
+        let mut busy = self.lock_in_flight().busy(cap, at);
+        // Listener endpoints are taken by their connected `hookline listen`, not here.
+        busy.extend(self.listeners.ids(self.store.as_ref()).await);
         match self
             .store
             .claim_since(now, self.lease_until(now), room, cap, &busy, since)
@@ -278,13 +284,23 @@ impl Engine {
             let room = (2 * concurrency).saturating_sub(held.held());
             held.refills(cap, room, concurrency / 2, std::time::Instant::now())
         };
-        if wanted.is_empty() {
+        // Never a listener endpoint's (taken by its `hookline listen`, see `listener`), should
+        // one have been claimed before it was known for one.
+        // (Left in `wanted` for `note_refilled`, which then stops draining them.)
+        let listeners = self.listeners.ids(self.store.as_ref()).await;
+        let asked: Vec<(String, usize)> = wanted
+            .iter()
+            .filter(|(ep, _)| !listeners.contains(ep))
+            .cloned()
+            .collect();
+        if asked.is_empty() {
+            self.lock_in_flight().note_refilled(&wanted, &[]);
             return;
         }
         let now = crate::now_millis();
         match self
             .store
-            .claim_for(now, self.lease_until(now), &wanted)
+            .claim_for(now, self.lease_until(now), &asked)
             .await
         {
             Ok(claims) => {

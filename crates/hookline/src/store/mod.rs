@@ -339,6 +339,29 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ) -> Result<()>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
     async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
+    /// The ids of the endpoints whose URL starts with `prefix` (listener endpoints).
+    async fn listener_endpoints(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Gives back every claim held on the endpoint's deliveries, due now: a listener that
+    /// connects takes over what a listener before it left unanswered.
+    async fn release_endpoint_claims(&self, endpoint_id: &str, now: Millis) -> Result<u64>;
+    /// Whether one of the endpoint's deliveries is claimed under a lease that has not run
+    /// out at `now`.
+    async fn endpoint_has_claims(&self, endpoint_id: &str, now: Millis) -> Result<bool>;
+    /// A claimed delivery's attempts so far and the lease it is held under.
+    async fn leased_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+    ) -> Result<Option<(u32, Millis)>>;
+    /// Fails, without an attempt, the endpoint's pending deliveries of messages created
+    /// before `before` (a listener that asked for newer events only); they stay
+    /// recoverable. Returns how many.
+    async fn skip_pending_before(
+        &self,
+        endpoint_id: &str,
+        before: Millis,
+        now: Millis,
+    ) -> Result<u64>;
     /// For `/metrics`.
     async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
 }
@@ -351,8 +374,15 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn has_admin_token(&self) -> Result<bool>;
     /// Creates or replaces the token with `token.id` (the one `HOOKLINE_ADMIN_TOKEN` sets).
     async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()>;
-    /// Revokes every admin token but `keep`.
+    /// Revokes every unnamed admin token but `keep` (named ones were made on purpose
+    /// through the API and stay).
     async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64>;
+    /// Admin tokens, by id.
+    async fn list_admin_tokens(&self, page: &Page) -> Result<Vec<TokenInfo>>;
+    /// Revokes the admin token `id`; false when there is none. Takes effect at once: the
+    /// token caches are keyed on `EndpointStore::generation`, which this moves on (on every
+    /// node).
+    async fn revoke_admin_token(&self, id: &str) -> Result<bool>;
 
     /// Claims `key` for a new request; returns what is stored when it is already taken.
     /// Claims `key` for the request whose fingerprint is `fingerprint`: `None` when it is

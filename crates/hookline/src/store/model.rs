@@ -193,6 +193,18 @@ pub struct Token {
     /// `None` for an admin token; an application id for an app-portal token.
     pub app_id: Option<String>,
     pub expires_at: Option<Millis>,
+    /// An admin token's name (`POST /api/v1/token`); `None` for the first-start token,
+    /// `HOOKLINE_ADMIN_TOKEN`'s, and app-portal tokens.
+    pub name: Option<String>,
+}
+
+/// An admin token as listed: never its text or its hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub expires_at: Option<Millis>,
+    pub created_at: Millis,
 }
 
 /// Counts of an endpoint's deliveries by status.

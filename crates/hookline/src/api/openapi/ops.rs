@@ -465,4 +465,50 @@ pub const OPERATIONS: &[Op] = &[
     )
     .optional_body("AppPortalAccessIn")
     .admin(),
+    op(
+        "get",
+        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/listen",
+        "hookline.endpoint.listen",
+        &[(200, Some("ListenLine"))],
+    )
+    .query(&[
+        Flag(
+            "only_new",
+            "Skip the deliveries pending from before this connection",
+        ),
+        Date(
+            "since",
+            "Skip the pending deliveries of messages created before this time",
+        ),
+    ]),
+    op(
+        "post",
+        "/api/v1/app/{app_id}/endpoint/{endpoint_id}/listen/result",
+        "hookline.endpoint.listen-result",
+        &[(204, None)],
+    )
+    .body("ListenResultIn"),
+    op(
+        "get",
+        "/api/v1/token",
+        "hookline.token.list",
+        &[(200, Some("ListResponse_TokenOut"))],
+    )
+    .query(&[Page])
+    .admin(),
+    op(
+        "post",
+        "/api/v1/token",
+        "hookline.token.create",
+        &[(201, Some("TokenCreatedOut"))],
+    )
+    .body("TokenIn")
+    .admin(),
+    op(
+        "delete",
+        "/api/v1/token/{token_id}",
+        "hookline.token.revoke",
+        &[(204, None)],
+    )
+    .admin(),
 ];

@@ -125,6 +125,19 @@ pub(super) fn apply(schemas: &mut Value) {
         set(schemas, app, "throttleRate", &throttle);
         set(schemas, app, "metadata", &metadata);
     }
+    // `token::check_name`: 1 to 64 characters, no control character.
+    set(
+        schemas,
+        "TokenIn",
+        "name",
+        &json!({"minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"}),
+    );
+    set(
+        schemas,
+        "TokenIn",
+        "expiresIn",
+        &json!({"minimum": 1, "maximum": 315_360_000}),
+    );
     for et in ["EventTypeIn", "EventTypeUpdate", "EventTypePatch"] {
         set(schemas, et, "featureFlag", &uid);
     }

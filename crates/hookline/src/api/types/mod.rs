@@ -10,6 +10,7 @@ mod checks;
 mod endpoint;
 mod event_type;
 mod message;
+mod token;
 mod wire;
 
 pub use app::*;
@@ -17,6 +18,7 @@ pub use checks::*;
 pub use endpoint::*;
 pub use event_type::*;
 pub use message::*;
+pub use token::*;
 pub use wire::*;
 
 #[cfg(test)]

@@ -57,6 +57,22 @@ impl Engine for PgEngine {
         s.push(&format!(" AND {column} IS NOT NULL AND {column}::jsonb ? "));
         s.push_bind(value);
     }
+
+    fn announce_change(&self) {
+        // After the change committed; every node (this one too) drops its caches on it
+        // (`PgStore::open`). Not awaited: the change is made whether or not the others
+        // hear of it now, and a lost announcement costs them a cache lifetime (a second).
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let sent = sqlx::query("SELECT pg_notify($1, '')")
+                .bind(super::CHANGED_CHANNEL)
+                .execute(&pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "announcing a change to the other nodes failed");
+            }
+        });
+    }
 }
 
 #[async_trait]

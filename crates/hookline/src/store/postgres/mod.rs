@@ -44,7 +44,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         4,
-        include_str!("../../../migrations/postgres/0004_inbound_gateway.sql"),
+        include_str!("../../../migrations/postgres/0004_token_name.sql"),
+    ),
+    (
+        5,
+        include_str!("../../../migrations/postgres/0005_inbound_gateway.sql"),
     ),
 ];
 
@@ -53,6 +57,9 @@ const MIGRATION_LOCK: i64 = 0x686f_6f6b_6c69_6e65;
 
 /// The channel new work is announced on.
 pub(crate) const DUE_CHANNEL: &str = "hookline_due";
+
+/// The channel changes to applications, endpoints and tokens are announced on.
+const CHANGED_CHANNEL: &str = "hookline_changed";
 
 /// How to reach the database.
 #[derive(Clone, Debug)]
@@ -106,52 +113,72 @@ impl PgStore {
             writer,
             attempts,
         };
-        Ok(SqlStore::new(engine, cipher))
+        let store = SqlStore::new(engine, cipher);
+        // Every node's caches (tokens, applications, endpoints) are keyed on its store's
+        // generation: moved on by another node's announced change, they are dropped at once,
+        // so a revoked token or a disabled endpoint stops working everywhere, not only
+        // within a cache lifetime. A lost connection may have missed announcements: the
+        // same.
+        let generation = store.generation.clone();
+        follow(store.engine.pool.clone(), CHANGED_CHANNEL, move |_| {
+            generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        });
+        Ok(store)
     }
 
     /// Listens for new work and wakes `wake` on each announcement, until the pool closes.
-    /// The listener reconnects by itself when its connection drops.
     pub(crate) fn listen(&self, wake: Arc<crate::engine::wake::Wake>) {
-        let pool = self.engine.pool.clone();
-        tokio::spawn(async move {
-            let mut listener = loop {
-                if pool.is_closed() {
-                    return;
-                }
-                match PgListener::connect_with(&pool).await {
-                    Ok(mut l) => match l.listen(DUE_CHANNEL).await {
-                        Ok(()) => break l,
-                        Err(e) => tracing::warn!(error = %e, "LISTEN failed; polling meanwhile"),
-                    },
-                    Err(e) => {
-                        tracing::warn!(error = %e, "LISTEN connection failed; polling meanwhile")
+        follow(
+            self.engine.pool.clone(),
+            DUE_CHANNEL,
+            move |payload| match payload {
+                // The payload is the due time the announcing statement wrote (on its node's
+                // clock, as the rows are). If this node's clock is behind, the rows are not due
+                // here yet and wait for the next whole look (poll).
+                Some(p) => match p.parse::<i64>() {
+                    Ok(at) => wake.queued(at),
+                    Err(_) => wake.anything(),
+                },
+                // The connection dropped: work announced meanwhile may be anywhere.
+                None => wake.anything(),
+            },
+        );
+    }
+}
+
+/// Calls `on` with each notification's payload on `channel`, and with `None` whenever the
+/// listening connection was lost (what was sent meanwhile is gone), until the pool closes.
+/// The listener reconnects by itself.
+fn follow(pool: PgPool, channel: &'static str, on: impl Fn(Option<&str>) + Send + 'static) {
+    tokio::spawn(async move {
+        let mut listener = loop {
+            if pool.is_closed() {
+                return;
+            }
+            match PgListener::connect_with(&pool).await {
+                Ok(mut l) => match l.listen(channel).await {
+                    Ok(()) => break l,
+                    Err(e) => tracing::warn!(error = %e, channel, "LISTEN failed; retrying"),
+                },
+                Err(e) => tracing::warn!(error = %e, channel, "LISTEN connection failed; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        };
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => on(Some(n.payload())),
+                // The connection dropped: the next call reconnects.
+                Ok(None) => on(None),
+                Err(e) => {
+                    if pool.is_closed() {
+                        return;
                     }
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            };
-            loop {
-                match listener.try_recv().await {
-                    // The payload is the due time the announcing statement wrote (on its
-                    // node's clock, as the rows are). If this node's clock is behind, the
-                    // rows are not due here yet and wait for the next whole look (poll).
-                    Ok(Some(n)) => match n.payload().parse::<i64>() {
-                        Ok(at) => wake.queued(at),
-                        Err(_) => wake.anything(),
-                    },
-                    // The connection dropped: the next call reconnects; work announced
-                    // meanwhile may be anywhere.
-                    Ok(None) => wake.anything(),
-                    Err(e) => {
-                        if pool.is_closed() {
-                            return;
-                        }
-                        tracing::warn!(error = %e, "listening for new work; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
+                    tracing::warn!(error = %e, channel, "listening; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// The URL without its password, for messages.

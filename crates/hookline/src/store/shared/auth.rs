@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::{Engine, SqlStore};
-use crate::store::sql::{Columns as _, Stmt, conflict};
-use crate::store::{AuthStore, Idempotent, Millis, Result, StoreError, Token};
+use crate::store::sql::{Columns as _, Stmt, conflict, finish_page};
+use crate::store::{AuthStore, Idempotent, Millis, Page, Result, StoreError, Token, TokenInfo};
 
 /// How long an unfinished idempotent request holds its key.
 const STALE_CLAIM_MS: Millis = 60_000;
@@ -13,13 +13,14 @@ const STALE_CLAIM_MS: Millis = 60_000;
 impl<E: Engine> AuthStore for SqlStore<E> {
     async fn create_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()> {
         Stmt::new(
-            "INSERT INTO token (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO token (id, hash, app_id, expires_at, created_at, name) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&token.id)
         .bind(hash)
         .bind(&token.app_id)
         .bind(token.expires_at)
         .bind(now)
+        .bind(&token.name)
         .execute(self.pool())
         .await
         .map_err(conflict("token"))?;
@@ -27,7 +28,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
-        let row = Stmt::new("SELECT id, app_id, expires_at FROM token WHERE hash = $1")
+        let row = Stmt::new("SELECT id, app_id, expires_at, name FROM token WHERE hash = $1")
             .bind(hash)
             .fetch_optional(self.pool())
             .await?;
@@ -35,6 +36,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
             id: r.text("id"),
             app_id: r.opt_text("app_id"),
             expires_at: r.opt_int("expires_at"),
+            name: r.opt_text("name"),
         }))
     }
 
@@ -63,11 +65,37 @@ impl<E: Engine> AuthStore for SqlStore<E> {
 
     async fn revoke_admin_tokens_except(&self, keep: &str) -> Result<u64> {
         Ok(
-            Stmt::new("DELETE FROM token WHERE app_id IS NULL AND id != $1")
+            Stmt::new("DELETE FROM token WHERE app_id IS NULL AND name IS NULL AND id != $1")
                 .bind(keep)
                 .execute(self.pool())
                 .await?,
         )
+    }
+
+    async fn list_admin_tokens(&self, page: &Page) -> Result<Vec<TokenInfo>> {
+        let mut s =
+            Stmt::new("SELECT id, name, expires_at, created_at FROM token WHERE app_id IS NULL");
+        s.push_page("id", page);
+        let rows = s.fetch_all(self.pool()).await?;
+        let tokens = rows
+            .iter()
+            .map(|r| TokenInfo {
+                id: r.text("id"),
+                name: r.opt_text("name"),
+                expires_at: r.opt_int("expires_at"),
+                created_at: r.int("created_at"),
+            })
+            .collect();
+        Ok(finish_page(page, tokens))
+    }
+
+    async fn revoke_admin_token(&self, id: &str) -> Result<bool> {
+        let n = Stmt::new("DELETE FROM token WHERE id = $1 AND app_id IS NULL")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        self.changed();
+        Ok(n > 0)
     }
 
     async fn claim_idempotency_key(

@@ -66,4 +66,63 @@ impl<E: Engine> DeliveryStore for SqlStore<E> {
         self.changed();
         Ok(())
     }
+
+    async fn listener_endpoints(&self, prefix: &str) -> Result<Vec<String>> {
+        // `substr` rather than LIKE, whose wildcards a prefix would have to escape.
+        let rows = Stmt::new("SELECT id FROM endpoint WHERE substr(url, 1, length($1)) = $1")
+            .bind(prefix)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(|r| r.text("id")).collect())
+    }
+
+    async fn release_endpoint_claims(&self, endpoint_id: &str, now: Millis) -> Result<u64> {
+        Ok(Stmt::new("UPDATE delivery SET status = 1, next_attempt_at = $1, lease_until = NULL, updated_at = $1 WHERE endpoint_id = $2 AND status = 3")
+            .bind(now)
+            .bind(endpoint_id)
+            .execute(self.pool())
+            .await?)
+    }
+
+    async fn skip_pending_before(
+        &self,
+        endpoint_id: &str,
+        before: Millis,
+        now: Millis,
+    ) -> Result<u64> {
+        Ok(Stmt::new("UPDATE delivery SET status = 2, next_attempt_at = NULL, updated_at = $1 WHERE endpoint_id = $2 AND status = 1 AND msg_id IN (SELECT id FROM message WHERE created_at < $3)")
+            .bind(now)
+            .bind(endpoint_id)
+            .bind(before)
+            .execute(self.pool())
+            .await?)
+    }
+
+    async fn endpoint_has_claims(&self, endpoint_id: &str, now: Millis) -> Result<bool> {
+        let row = Stmt::new("SELECT 1 AS one FROM delivery WHERE endpoint_id = $1 AND status = 3 AND lease_until >= $2 LIMIT 1")
+            .bind(endpoint_id)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn leased_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+    ) -> Result<Option<(u32, Millis)>> {
+        let row = Stmt::new("SELECT attempt_count, lease_until FROM delivery WHERE msg_id = $1 AND endpoint_id = $2 AND status = 3")
+            .bind(msg_id)
+            .bind(endpoint_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.and_then(|r| {
+            let lease = r.opt_int("lease_until")?;
+            Some((
+                u32::try_from(r.int("attempt_count")).unwrap_or(u32::MAX),
+                lease,
+            ))
+        }))
+    }
 }

@@ -35,6 +35,8 @@ impl<E: Engine> EndpointStore for SqlStore<E> {
         .execute(self.pool())
         .await
         .map_err(conflict("an endpoint with this uid already exists in the application"))?;
+        // Workers keep a list of the listener endpoints, read again when this moves on.
+        self.changed();
         Ok(())
     }
 

@@ -26,9 +26,9 @@ use crate::crypto::Cipher;
 pub(crate) struct SqlStore<E> {
     pub(super) engine: E,
     pub(super) cipher: Arc<Cipher>,
-    /// See `EndpointStore::generation`: changes made through this process. Other nodes'
-    /// changes (PostgreSQL) reach this node's caches when their one-second lifetime ends.
-    generation: Arc<AtomicU64>,
+    /// See `EndpointStore::generation`: changes made through this process, and on PostgreSQL
+    /// those other nodes announce (`Engine::announce_change`).
+    pub(super) generation: Arc<AtomicU64>,
 }
 
 impl<E: Engine> SqlStore<E> {
@@ -47,6 +47,7 @@ impl<E: Engine> SqlStore<E> {
     /// Called after a committed change to any application or endpoint.
     pub(super) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.engine.announce_change();
     }
 }
 
@@ -61,4 +62,8 @@ pub(crate) trait Engine: Send + Sync + 'static {
     /// Appends ` AND <column> holds <value>`, for a column holding a JSON array of strings
     /// (SQLite's `json_each`, PostgreSQL's `jsonb ?`); a NULL column holds nothing.
     fn push_json_holds<'a>(s: &mut Stmt<'a>, column: &str, value: &'a str);
+
+    /// Tells the other processes on the same database that an application, endpoint or
+    /// token changed (so they drop their caches); a single-process engine has no one to tell.
+    fn announce_change(&self) {}
 }
