@@ -7,6 +7,8 @@
 //! - [`Verifier`] (`verify`): checks a request; [`Signer`] (`sign`): makes the headers.
 //! - [`diagnose()`]: says why a request did not verify, and how to fix it.
 //! - [`detect()`]: which presets a request's headers belong to.
+//! - [`receive`](mod@receive): a gateway's decision on a received request (accepted with its event id
+//!   and type, or rejected with a short reason), and the providers' URL handshakes.
 //! - [`outgoing`]: how a scheme dresses a message for the wire (envelope, ids, extra
 //!   headers), so a delivery looks like the provider's own; [`Signer::sign_event`] applies it.
 //! - [`envelope`]: typed events for providers that define one (Spine, WaSphere).
@@ -25,6 +27,7 @@ mod headers;
 mod key;
 pub mod outgoing;
 pub mod presets;
+pub mod receive;
 mod request;
 pub mod scheme;
 mod sign;
@@ -40,8 +43,9 @@ pub use error::{SignError, VerifyError};
 pub use headers::{HeaderKey, Headers};
 pub use key::{Algorithm, KeyEncoding, KeyError, KeyFormat, SigningKey, VerifyingKey};
 pub use outgoing::{Event, Outbound};
+pub use receive::{Decision, EventMeta, receive};
 pub use request::Request;
-pub use scheme::{Scheme, SchemeDef, SchemeError, SignatureFormat, Source};
+pub use scheme::{ReceiveSpec, Scheme, SchemeDef, SchemeError, SignatureFormat, Source};
 pub use sign::{Message, Signer};
 pub use template::{Part, Template, TemplateError};
 pub use time::{Skew, TimestampFormat, Tolerance, UnixTime};

@@ -8,6 +8,7 @@
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
 //! - [`store`]: the storage interface, written once for SQLite and PostgreSQL.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
+//! - [`gateway`]: the inbound gateway: providers' webhooks received at `/in/{source}`.
 //! - [`data_dir`]: the data directory and database files, closed to other users.
 //! - [`engine`]: the delivery engine: claims, signs, sends, retries, breaks circuits.
 
@@ -22,6 +23,7 @@ pub mod config;
 pub mod crypto;
 pub mod data_dir;
 pub mod engine;
+pub mod gateway;
 pub mod ids;
 pub mod metrics;
 pub mod operational;

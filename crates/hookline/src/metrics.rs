@@ -26,6 +26,8 @@ pub struct Metrics {
     accept_errors: AtomicU64,
     /// Connections closed for outlasting a deadline, by phase: headers, body, idle.
     connections_timed_out: [AtomicU64; 3],
+    /// Requests received at `/in`, by decision: accepted, duplicate, rejected, busy (429).
+    gateway_requests: [AtomicU64; 4],
 }
 
 /// Gauges read from the store when scraped.
@@ -72,6 +74,39 @@ impl Metrics {
         self.connections_timed_out[i].fetch_add(1, Relaxed);
     }
 
+    /// A request received at `/in`: `accepted`, `duplicate` or `rejected`.
+    pub fn gateway_received(&self, decision: &str) {
+        let i = match decision {
+            "accepted" => 0,
+            "duplicate" => 1,
+            _ => 2,
+        };
+        self.gateway_requests[i].fetch_add(1, Relaxed);
+    }
+
+    /// A request at `/in` answered 429.
+    pub fn gateway_busy(&self) {
+        self.gateway_requests[3].fetch_add(1, Relaxed);
+    }
+
+    fn render_gateway(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP hookline_gateway_requests_total Requests received at /in, by decision."
+        );
+        let _ = writeln!(out, "# TYPE hookline_gateway_requests_total counter");
+        for (i, d) in ["accepted", "duplicate", "rejected", "busy"]
+            .iter()
+            .enumerate()
+        {
+            let _ = writeln!(
+                out,
+                "hookline_gateway_requests_total{{decision=\"{d}\"}} {}",
+                self.gateway_requests[i].load(Relaxed)
+            );
+        }
+    }
+
     pub fn message_accepted(&self) {
         self.messages_accepted.fetch_add(1, Relaxed);
     }
@@ -108,6 +143,7 @@ impl Metrics {
 
     pub fn render(&self, g: Gauges) -> String {
         let mut out = String::new();
+        self.render_gateway(&mut out);
         let _ = writeln!(
             out,
             "# HELP hookline_messages_accepted_total Messages accepted by the API."

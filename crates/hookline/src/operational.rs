@@ -137,6 +137,7 @@ impl Operational {
             payload: Some(json!({ "type": event_type, "data": data }).to_string()),
             payload_expires_at: now + 90 * 24 * 3_600_000,
             created_at: now,
+            forward: None,
         };
         match t
             .store

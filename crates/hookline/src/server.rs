@@ -99,6 +99,7 @@ impl Application {
             metrics: Arc::default(),
             operational: operational.clone(),
             caches: Arc::default(),
+            gateway: Arc::default(),
             retry: Arc::new(RetryPolicy {
                 schedule: config.retry_schedule.clone(),
                 ..RetryPolicy::default()
@@ -260,7 +261,8 @@ async fn ensure_admin_token(
     Ok(Some(token))
 }
 
-/// The background cleaner: idempotency keys past their time, payloads past their retention.
+/// The background cleaner: idempotency keys past their time, payloads past their retention,
+/// received requests past theirs (rejections after an hour).
 async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match store.expire_payloads(crate::now_millis()).await {
@@ -275,6 +277,11 @@ async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<
             Ok(n) if n > 0 => tracing::debug!(purged = n, "idempotency keys"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging idempotency keys"),
+        }
+        match store.purge_requests(crate::now_millis()).await {
+            Ok(n) if n > 0 => tracing::debug!(purged = n, "received requests past their time"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging received requests"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

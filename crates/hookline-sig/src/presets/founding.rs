@@ -117,6 +117,8 @@ pub(super) fn all() -> Vec<Scheme> {
             Hex,
             "{body}",
         )
+        // Splashify's payloads name their own event (`eventType`, see the fixture).
+        .receive(None, Some(body_field("/eventType")))
         .build(),
     ]
 }

@@ -14,7 +14,9 @@ use crate::encoding::Encoding;
 use crate::headers::HeaderKey;
 use crate::key::{Algorithm, KeyEncoding, KeyFormat};
 use crate::outgoing::{Outgoing, SendDef};
-use crate::scheme::{Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec, UrlRules};
+use crate::scheme::{
+    ReceiveSpec, Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec, UrlRules,
+};
 use crate::template::Template;
 use crate::time::{TimestampFormat, Tolerance};
 
@@ -73,6 +75,7 @@ impl Preset {
             url: UrlRules::default(),
             can_sign: true,
             outgoing: Outgoing::default(),
+            receive: ReceiveSpec::default(),
         })
     }
 
@@ -100,6 +103,12 @@ impl Preset {
     }
     pub(crate) fn event(mut self, source: Source) -> Self {
         self.0.event_type = Some(source);
+        self
+    }
+    /// Where a received request's event id and type are, when the provider puts them where
+    /// the signer should not write (see [`ReceiveSpec`]).
+    pub(crate) fn receive(mut self, id: Option<Source>, event_type: Option<Source>) -> Self {
+        self.0.receive = ReceiveSpec { id, event_type };
         self
     }
     pub(crate) fn timestamp(

@@ -32,6 +32,7 @@ pub(super) fn all() -> Vec<Scheme> {
         .signing_key(KeyEncoding::Base64, Some("whsk_"))
         .id(header("webhook-id"))
         .timestamp(header("webhook-timestamp"), UnixSeconds, FIVE_MINUTES)
+        .receive(None, Some(body_field("/type")))
         .build(),
         standard(
             "svix",
@@ -56,6 +57,9 @@ pub(super) fn all() -> Vec<Scheme> {
                 future: None,
             },
         )
+        // Received: the Event object's `id` is the de-duplication key Stripe names
+        // (docs.stripe.com/webhooks#handle-duplicate-events), `type` the event type.
+        .receive(Some(body_field("/id")), Some(body_field("/type")))
         // Stripe's Event object (docs.stripe.com/api/events/object): `id` (`evt_…`, one per
         // event, so the same on every retry), `object: "event"`, `api_version`, `created`
         // (the event's time, unix seconds), `data.object`, `livemode`, `type`. Stripe's ids
@@ -115,6 +119,14 @@ pub(super) fn all() -> Vec<Scheme> {
             UnixSeconds,
             FIVE_MINUTES,
         )
+        // The Events API's outer payload (api.slack.com/apis/events-api#callback-field):
+        // `event_id` is unique per event and kept on Slack's retries; `event.type` is the
+        // inner event's type. Slash commands and interactivity are form-encoded and carry
+        // neither: their id falls back to the signature's hash.
+        .receive(
+            Some(body_field("/event_id")),
+            Some(body_field("/event/type")),
+        )
         .build(),
         Preset::new(
             "shopify",
@@ -154,6 +166,9 @@ pub(super) fn all() -> Vec<Scheme> {
             body_hash_param: Some("bodySHA256".into()),
             port_variants: true,
         })
+        // twilio.com/docs/usage/webhooks/webhooks-connection-overrides: every webhook carries
+        // `I-Twilio-Idempotency-Token`, the same on Twilio's retries.
+        .receive(Some(header("I-Twilio-Idempotency-Token")), None)
         .build(),
         // paddle-node-sdk and paddle-python-sdk: `ts=…;h1=…`, 5 s of age, no future limit;
         // any `h1` may match (Python checks each; Node only the last, which is stricter).
@@ -172,6 +187,10 @@ pub(super) fn all() -> Vec<Scheme> {
                 past: Some(5),
                 future: None,
             },
+        )
+        .receive(
+            Some(body_field("/event_id")),
+            Some(body_field("/event_type")),
         )
         // developer.paddle.com/webhooks/about/how-webhooks-work and
         // /api-reference/notifications: `event_id` (the same for every destination: the
@@ -199,6 +218,8 @@ pub(super) fn all() -> Vec<Scheme> {
             "v0:{timestamp}:{body}",
         )
         .timestamp(header("x-zm-request-timestamp"), UnixSeconds, FIVE_MINUTES)
+        // Zoom's body `{event, event_ts, payload}` names the event; it has no event id.
+        .receive(None, Some(body_field("/event")))
         .build(),
         // Discord sends deliberately invalid signatures to check that endpoints answer 401.
         Preset::new(
@@ -217,6 +238,9 @@ pub(super) fn all() -> Vec<Scheme> {
             UnixSeconds,
             Tolerance::unlimited(),
         )
+        // An interaction's `id` and its numeric `type` (discord.com/developers/docs/
+        // interactions/receiving-and-responding#interaction-object).
+        .receive(Some(body_field("/id")), Some(body_field("/type")))
         .build(),
         Preset::new(
             "square",
@@ -226,6 +250,9 @@ pub(super) fn all() -> Vec<Scheme> {
             Base64,
             "{url}{body}",
         )
+        // developer.squareup.com/docs/webhooks/overview: `event_id` is the key to
+        // de-duplicate on, `type` the event type.
+        .receive(Some(body_field("/event_id")), Some(body_field("/type")))
         .build(),
         // The Linear SDK checks `webhookTimestamp` (ms, in the body) within 60 s after the MAC.
         Preset::new(
@@ -306,6 +333,11 @@ pub(super) fn all() -> Vec<Scheme> {
             Base64,
             "{body}",
         )
+        // Typeform's payload: `event_id` and `event_type` (`form_response`).
+        .receive(
+            Some(body_field("/event_id")),
+            Some(body_field("/event_type")),
+        )
         .build(),
         // SendGrid's Event Webhook: ECDSA P-256 over timestamp + payload, base64 DER signature,
         // public key as base64 DER (SubjectPublicKeyInfo), no window in its SDKs.
@@ -370,5 +402,8 @@ fn standard(name: &str, description: &str, prefix: &str) -> Scheme {
         UnixSeconds,
         FIVE_MINUTES,
     )
+    // The Standard Webhooks spec's payload structure is `{type, timestamp, data}`
+    // (standard-webhooks/spec, "Payload structure"): `type` names the event.
+    .receive(None, Some(body_field("/type")))
     .build()
 }

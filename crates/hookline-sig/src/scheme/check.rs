@@ -2,7 +2,7 @@
 //! and the cross-field rules serde cannot express. A failure is a [`SchemeError`] naming
 //! the scheme and the field.
 
-use super::{Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec};
+use super::{ReceiveSpec, Scheme, SignatureFormat, SignatureSpec, Source, TimestampSpec};
 use super::{SchemeDef, SourceDef};
 use crate::headers::HeaderKey;
 use crate::outgoing::Outgoing;
@@ -99,6 +99,21 @@ impl TryFrom<SchemeDef> for Scheme {
             }),
             None => None,
         };
+        let receive = match d.receive.clone() {
+            Some(r) => ReceiveSpec {
+                id: r
+                    .id
+                    .map(Source::try_from)
+                    .transpose()
+                    .map_err(ctx("receive.id"))?,
+                event_type: r
+                    .event_type
+                    .map(Source::try_from)
+                    .transpose()
+                    .map_err(ctx("receive.event_type"))?,
+            },
+            None => ReceiveSpec::default(),
+        };
         let outgoing = match &d.send {
             Some(send) => Outgoing::parse(send).map_err(fail)?,
             None => Outgoing::default(),
@@ -123,6 +138,7 @@ impl TryFrom<SchemeDef> for Scheme {
             event_type,
             url: d.url,
             outgoing,
+            receive,
         };
         scheme.check().map_err(fail)?;
         Ok(scheme)
@@ -149,6 +165,8 @@ impl Scheme {
             ("id", self.id.as_ref()),
             ("timestamp", self.timestamp.as_ref().map(|t| &t.source)),
             ("event_type", self.event_type.as_ref()),
+            ("receive.id", self.receive.id.as_ref()),
+            ("receive.event_type", self.receive.event_type.as_ref()),
         ] {
             if let Some(Source::SignatureParam(k)) = source {
                 match pairs_key {

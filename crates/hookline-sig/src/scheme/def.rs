@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Scheme, SignatureFormat, Source, UrlRules};
+use super::{ReceiveSpec, Scheme, SignatureFormat, Source, UrlRules};
 use crate::encoding::Encoding;
 use crate::key::{Algorithm, KeyFormat};
 use crate::outgoing::SendDef;
@@ -40,6 +40,21 @@ pub struct SchemeDef {
     /// Set to false for a scheme that should only verify.
     #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
     pub can_sign: bool,
+    /// Where a received request carries its event id and type, beyond `id`/`event_type`
+    /// (see [`ReceiveSpec`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive: Option<ReceiveDef>,
+}
+
+/// The `[receive]` table: each field a location written as [`SourceDef`] is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ReceiveDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<SourceDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<SourceDef>,
 }
 
 fn yes() -> bool {
@@ -173,6 +188,10 @@ impl From<Scheme> for SchemeDef {
             url: s.url,
             send: s.outgoing.to_def(),
             can_sign: s.can_sign || asymmetric_without_key || body_signature,
+            receive: (s.receive != ReceiveSpec::default()).then(|| ReceiveDef {
+                id: s.receive.id.map(Into::into),
+                event_type: s.receive.event_type.map(Into::into),
+            }),
         }
     }
 }

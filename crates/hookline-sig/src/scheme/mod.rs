@@ -12,7 +12,7 @@ mod check;
 mod def;
 
 pub use check::SchemeError;
-pub use def::{SchemeDef, SignatureDef, SourceDef, TimestampDef};
+pub use def::{ReceiveDef, SchemeDef, SignatureDef, SourceDef, TimestampDef};
 
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,22 @@ pub struct Scheme {
     pub(crate) url: UrlRules,
     pub(crate) can_sign: bool,
     pub(crate) outgoing: Outgoing,
+    pub(crate) receive: ReceiveSpec,
+}
+
+/// Where a *received* request carries its event id and event type, when that differs from
+/// (or adds to) the scheme's own `id` and `event_type`.
+///
+/// The scheme's `id` and `event_type` are also what the signer writes; a value a provider
+/// puts in its body (Stripe's `/id`, Slack's `/event_id`) or in a header the signer has no
+/// business writing (Twilio's `I-Twilio-Idempotency-Token`) is declared here instead, so
+/// declaring it changes nothing about how Hookline sends.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ReceiveSpec {
+    /// The event id: the key a receiver de-duplicates on.
+    pub id: Option<Source>,
+    /// The event type.
+    pub event_type: Option<Source>,
 }
 
 impl Scheme {
@@ -174,6 +190,18 @@ impl Scheme {
     /// How the scheme dresses a message for the wire (envelope, ids, extra headers).
     pub fn outgoing(&self) -> &Outgoing {
         &self.outgoing
+    }
+    /// Where a received request's event id is: the `receive` declaration, else `id`.
+    pub fn receive_id(&self) -> Option<&Source> {
+        self.receive.id.as_ref().or(self.id.as_ref())
+    }
+    /// Where a received request's event type is: the `receive` declaration, else
+    /// `event_type`.
+    pub fn receive_event_type(&self) -> Option<&Source> {
+        self.receive
+            .event_type
+            .as_ref()
+            .or(self.event_type.as_ref())
     }
     /// The headers this scheme reads or writes, signature first, then the extra headers it
     /// sends (`send.headers`).

@@ -51,6 +51,7 @@ pub(super) async fn store_message(
         payload: Some(payload.to_string()),
         payload_expires_at: now + retention_hours * 3_600_000,
         created_at: now,
+        forward: None,
     };
     let queued = state.store.create_message(&msg, &targets, now).await?;
     state.metrics.message_accepted();

@@ -15,6 +15,10 @@ mod idempotency;
 pub mod listen;
 mod message;
 pub mod openapi;
+mod source;
+mod source_checks;
+mod source_request;
+pub mod source_types;
 mod token;
 pub mod types;
 mod whole_numbers;
@@ -45,6 +49,8 @@ pub struct AppState {
     /// Tokens and applications as recently read (see [`crate::cache`]): every request
     /// checks a token, and most look up an application.
     pub caches: Arc<Caches>,
+    /// The inbound gateway's limits on this node.
+    pub gateway: Arc<crate::gateway::Gateway>,
     /// The retry schedule, for attempts recorded outside the engine (a listener's).
     pub retry: Arc<crate::engine::retry::RetryPolicy>,
     /// Answers from listeners, for the streams waiting on them (`listen`).
@@ -189,6 +195,38 @@ pub fn router(state: AppState) -> Router {
             get(attempt::list_attempts_by_endpoint),
         )
         .route(
+            "/source",
+            get(source::list_sources).post(source::create_source),
+        )
+        .route(
+            "/source/{source_id}",
+            get(source::get_source)
+                .put(source::update_source)
+                .patch(source::patch_source)
+                .delete(source::delete_source),
+        )
+        .route("/source/{source_id}/secret", get(source::get_secret))
+        .route(
+            "/source/{source_id}/secret/rotate",
+            post(source::rotate_secret),
+        )
+        .route(
+            "/source/{source_id}/request",
+            get(source_request::list_requests),
+        )
+        .route(
+            "/source/{source_id}/request/{request_id}",
+            get(source_request::get_request),
+        )
+        .route(
+            "/source/{source_id}/request/{request_id}/replay",
+            post(source_request::replay_request),
+        )
+        .route(
+            "/source/{source_id}/replay",
+            post(source_request::replay_range),
+        )
+        .route(
             "/auth/app-portal-access/{app_id}",
             post(auth::app_portal_access),
         )
@@ -212,8 +250,18 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(log_request));
+    // Providers post here: no token, no idempotency key, its own body limit (413 before the
+    // rest is read) and its own error bodies.
+    let inbound = Router::new()
+        .route(
+            "/in/{source}",
+            post(crate::gateway::ingest::receive_event).get(crate::gateway::ingest::handshake_get),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(log_request));
     let routes = Router::new()
         .nest("/api/v1", api)
+        .merge(inbound)
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::NotFound("route") })
         .with_state(state);

@@ -7,12 +7,14 @@
 
 mod ops;
 mod rules;
+mod source_rules;
 
 use axum::Json;
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi as _;
 
 use super::error::{HttpErrorOut, HttpValidationError, ValidationErrorItem};
+use super::source_types::*;
 use super::types::*;
 pub use ops::{Access, Need, OPERATIONS, Op, Query};
 
@@ -26,14 +28,18 @@ pub use ops::{Access, Need, OPERATIONS, Op, Query};
     HttpErrorOut, HttpValidationError, ValidationErrorItem,
     ListResponse<ApplicationOut>, ListResponse<EventTypeOut>, ListResponse<EndpointOut>, ListResponse<MessageOut>,
     ListResponse<MessageAttemptOut>, ListResponse<EndpointMessageOut>, ListResponse<MessageEndpointOut>,
+    SourceIn, SourcePatch, SourceOut, SourceSecretOut, SourceSecretRotateIn, SourceRequestOut,
+    SourceRequestDetailOut, FindingOut, ReplayOut, ReplayRangeIn,
+    ListResponse<SourceOut>, ListResponse<SourceRequestOut>,
 )))]
 struct Schemas;
 
 const DESCRIPTION: &str = "Svix-compatible management API. Hookline extensions: an endpoint's \
     `signatureScheme` (any sending-capable hookline-sig preset; default `svix`), `toleranceHint` \
     and `timeoutSeconds`; `filterTypes` accepted and returned as an alias of `eventTypes`; \
-    `secret/rotate` answers with the new secret; attempts carry `failureReason`. Paths answer \
-    with or without a trailing slash.";
+    `secret/rotate` answers with the new secret; attempts carry `failureReason`. The inbound \
+    gateway's sources (`/api/v1/source`) are Hookline's own; providers post to `/in/{source}`, \
+    outside this API. Paths answer with or without a trailing slash.";
 
 /// Builds the document.
 pub fn document() -> Value {
@@ -104,7 +110,7 @@ pub fn errors_of(o: &Op) -> Vec<(u16, &'static str)> {
         e.push((409, "The endpoint is not a listener endpoint"));
     }
     if writes {
-        e.push((409, "A unique key (uid, eventId, name) is taken, a request with the same idempotency-key is in progress, or (endpoints) a new signature scheme or rotated key does not suit the endpoint's stored secret or scheme"));
+        e.push((409, "A unique key (uid, eventId, name) is taken, a request with the same idempotency-key is in progress, or (endpoints, sources) a new signature scheme or rotated key does not suit the stored secret or scheme, or (sources) a replay of a request that was not accepted"));
     }
     if o.body.is_some() {
         e.push((413, "The body is larger than `max_body_bytes`"));
@@ -196,6 +202,8 @@ fn path_description(name: &str) -> &'static str {
         "endpoint_id" => "The endpoint's id or uid",
         "msg_id" => "The message's id or eventId",
         "attempt_id" => "The attempt's id",
+        "source_id" => "The source's id or uid",
+        "request_id" => "The received request's id",
         _ => "The event type's name",
     }
 }
@@ -277,6 +285,15 @@ fn query_parameters(q: Query) -> Vec<Value> {
             event_types(),
             date("before", "Only attempts made before this time"),
             date("after", "Only attempts made after this time"),
+        ],
+        Query::RequestFilter => vec![
+            query(
+                "status",
+                "Only requests with this decision",
+                json!({"type": "string", "enum": ["accepted", "duplicate", "rejected"]}),
+            ),
+            date("before", "Only requests received before this time"),
+            date("after", "Only requests received after this time"),
         ],
         Query::Flag(name, description) => vec![flag(name, description)],
         Query::Date(name, description) => vec![date(name, description)],

@@ -32,6 +32,9 @@ pub(crate) fn request(
             .filter(|p| p.expires_at > now)
             .map(|p| p.key.as_str()),
     );
+    if let Some(fwd) = &msg.forward {
+        return forwarded(ep, msg, fwd, scheme, &keys, payload, now);
+    }
     let event = Event {
         msg_id: &msg.id,
         event_type: &msg.event_type,
@@ -51,6 +54,45 @@ pub(crate) fn request(
     Ok(Prepared {
         headers,
         body: out.body.unwrap_or(payload),
+    })
+}
+
+/// A message the gateway received: the provider's body byte for byte (no envelope, whatever
+/// the endpoint's scheme), its content type, the provider's headers, the endpoint's own
+/// headers, then Hookline's signature in the endpoint's scheme over those same bytes. A
+/// provider header of the same name as one Hookline or the endpoint sets is left out, so a
+/// receiver never sees two values.
+fn forwarded(
+    ep: &Endpoint,
+    msg: &Message,
+    fwd: &crate::store::Forward,
+    scheme: &hookline_sig::Scheme,
+    keys: &[&str],
+    payload: Vec<u8>,
+    now: i64,
+) -> Result<Prepared, String> {
+    let signed = scheme
+        .signer(keys)
+        .map_err(|e| format!("signing failed: {e}"))?
+        .sign(&hookline_sig::Message {
+            id: Some(&msg.id),
+            timestamp: UnixTime::from_millis(now),
+            body: &payload,
+            url: Some(&ep.url),
+        })
+        .map_err(|e| format!("signing failed: {e}"))?;
+    let ours = |name: &str| {
+        signed.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+            || ep.headers.keys().any(|k| k.eq_ignore_ascii_case(name))
+    };
+    let mut headers = Vec::with_capacity(fwd.headers.len() + ep.headers.len() + signed.len() + 1);
+    headers.push(("content-type".to_owned(), fwd.content_type.clone()));
+    headers.extend(fwd.headers.iter().filter(|(k, _)| !ours(k)).cloned());
+    headers.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    headers.extend(signed);
+    Ok(Prepared {
+        headers,
+        body: payload,
     })
 }
 
@@ -321,6 +363,7 @@ mod tests {
             payload: Some(r#"{"a":1}"#.into()),
             payload_expires_at: 0,
             created_at: 1_760_000_000_000,
+            forward: None,
         }
     }
 

@@ -17,6 +17,9 @@ mod tests;
 
 use async_trait::async_trait;
 
+pub use crate::gateway::model::{
+    ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret,
+};
 pub use model::*;
 
 /// Why a store call failed.
@@ -99,13 +102,50 @@ pub struct AttemptFilter {
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
 pub trait Store:
-    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore + SourceStore
 {
 }
 
 impl<T> Store for T where
-    T: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+    T: AppStore
+        + EndpointStore
+        + MessageStore
+        + AuthStore
+        + DeliveryStore
+        + QueueStore
+        + SourceStore
 {
+}
+
+/// The inbound gateway's sources and the requests they received. Accepted events are
+/// written as messages through [`QueueStore::create_message`] (its group commit); a
+/// message's `event_id` (unique per application) is what de-duplicates them.
+#[async_trait]
+pub trait SourceStore: Send + Sync + 'static {
+    /// `Conflict` when the uid is taken.
+    async fn create_source(&self, source: &Source) -> Result<()>;
+    /// By id or uid.
+    async fn source(&self, id_or_uid: &str) -> Result<Option<Source>>;
+    async fn list_sources(&self, page: &Page) -> Result<Vec<Source>>;
+    /// Writes every field but the id, application and creation time; keys included.
+    async fn update_source(&self, source: &Source) -> Result<()>;
+    /// Deletes the source and its requests (not its application or messages).
+    async fn delete_source(&self, id: &str) -> Result<bool>;
+    /// Records a received request.
+    async fn record_request(&self, request: &ReceivedRequest) -> Result<()>;
+    /// Records a rejected request and keeps at most `keep` rejections of its source (the
+    /// oldest go first).
+    async fn record_rejection(&self, request: &ReceivedRequest, keep: usize) -> Result<()>;
+    /// By id order (newest first by default).
+    async fn list_requests(
+        &self,
+        source_id: &str,
+        page: &Page,
+        filter: &RequestFilter,
+    ) -> Result<Vec<ReceivedRequest>>;
+    async fn request(&self, source_id: &str, id: &str) -> Result<Option<ReceivedRequest>>;
+    /// Drops requests past their `expires_at`.
+    async fn purge_requests(&self, now: Millis) -> Result<u64>;
 }
 
 /// Applications and event types.

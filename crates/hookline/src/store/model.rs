@@ -94,6 +94,19 @@ pub struct Message {
     pub payload: Option<String>,
     pub payload_expires_at: Millis,
     pub created_at: Millis,
+    /// For a message the inbound gateway received: its content type and the provider's
+    /// headers, delivered as they came (the payload is then the provider's body, byte for
+    /// byte, and is sent as it is whatever the endpoint's scheme). `None` for a message
+    /// sent through the API.
+    pub forward: Option<Forward>,
+}
+
+/// See [`Message::forward`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Forward {
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
 }
 
 /// Where a message stands for one endpoint. The numbers are Svix's `MessageStatus`.

@@ -4,8 +4,8 @@
 
 use super::sql::{Columns, from_json, from_json_opt};
 use super::{
-    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Result,
-    StoreError,
+    Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, ReceivedRequest,
+    RequestStatus, Result, Source, StoreError,
 };
 use crate::crypto::Cipher;
 
@@ -46,6 +46,7 @@ pub(super) fn message_row(r: &impl Columns) -> Result<Message> {
         payload: r.opt_text("payload"),
         payload_expires_at: r.int("payload_expires_at"),
         created_at: r.int("created_at"),
+        forward: from_json_opt(r.opt_text("forward"))?,
     })
 }
 
@@ -127,5 +128,51 @@ pub(super) fn endpoint_row(r: &impl Columns, cipher: &Cipher) -> Result<Endpoint
         created_at: r.int("created_at"),
         updated_at: r.int("updated_at"),
         id,
+    })
+}
+
+/// A source, its keys and verify token opened with `cipher`.
+pub(super) fn source_row(r: &impl Columns, cipher: &Cipher) -> Result<Source> {
+    let id = r.text("id");
+    let secrets = open_text(cipher, &id, "secrets", &r.blob("secrets"))?;
+    let verify_token = r
+        .opt_blob("verify_token")
+        .map(|b| open_text(cipher, &id, "verify_token", &b))
+        .transpose()?;
+    Ok(Source {
+        uid: r.opt_text("uid"),
+        name: r.text("name"),
+        scheme: r.text("scheme"),
+        scheme_definition: r.opt_text("scheme_definition"),
+        secrets: from_json(&secrets)?,
+        handshake: r.opt_text("handshake"),
+        verify_token,
+        tolerance_secs: r
+            .opt_int("tolerance_secs")
+            .and_then(|n| u32::try_from(n).ok()),
+        dedupe_window_secs: u32::try_from(r.int("dedupe_window_secs")).unwrap_or(u32::MAX),
+        app_id: r.text("app_id"),
+        created_at: r.int("created_at"),
+        updated_at: r.int("updated_at"),
+        id,
+    })
+}
+
+pub(super) fn request_row(r: &impl Columns) -> Result<ReceivedRequest> {
+    let status = r.text("status");
+    Ok(ReceivedRequest {
+        id: r.text("id"),
+        source_id: r.text("source_id"),
+        received_at: r.int("received_at"),
+        status: RequestStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("request status {status}")))?,
+        reason: r.opt_text("reason"),
+        event_id: r.opt_text("event_id"),
+        event_type: r.opt_text("event_type"),
+        msg_id: r.opt_text("msg_id"),
+        url: r.text("url"),
+        headers: from_json(&r.text("headers"))?,
+        body: r.opt_blob("body").unwrap_or_default(),
+        expires_at: r.int("expires_at"),
     })
 }

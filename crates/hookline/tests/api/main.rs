@@ -9,6 +9,7 @@ mod connections;
 mod delivery;
 mod endpoints;
 mod errors;
+mod gateway;
 mod idempotency;
 mod listen;
 mod messages;

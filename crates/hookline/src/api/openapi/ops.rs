@@ -52,11 +52,13 @@ pub enum Query {
     Flag(&'static str, &'static str),
     /// An RFC 3339 date-time.
     Date(&'static str, &'static str),
+    /// The filters of a source's request listing: `status`, `before`, `after`.
+    RequestFilter,
 }
 
 use Access::{Admin, App, Public};
 use Need::{Optional, Required};
-use Query::{AttemptFilter, Date, Flag, MessageFilter, Page, WithContent};
+use Query::{AttemptFilter, Date, Flag, MessageFilter, Page, RequestFilter, WithContent};
 
 const fn op(
     method: &'static str,
@@ -100,6 +102,7 @@ impl Op {
 
 const APP: &str = "/api/v1/app/{app_id}";
 const EP: &str = "/api/v1/app/{app_id}/endpoint/{endpoint_id}";
+const SRC: &str = "/api/v1/source/{source_id}";
 
 /// Every operation the API serves.
 pub const OPERATIONS: &[Op] = &[
@@ -369,6 +372,91 @@ pub const OPERATIONS: &[Op] = &[
         &[(200, Some("ListResponse_MessageAttemptOut"))],
     )
     .query(&[Page, AttemptFilter]),
+    op(
+        "get",
+        "/api/v1/source",
+        "hookline.source.list",
+        &[(200, Some("ListResponse_SourceOut"))],
+    )
+    .query(&[Page])
+    .admin(),
+    op(
+        "post",
+        "/api/v1/source",
+        "hookline.source.create",
+        &[(201, Some("SourceOut"))],
+    )
+    .body("SourceIn")
+    .admin(),
+    op(
+        "get",
+        SRC,
+        "hookline.source.get",
+        &[(200, Some("SourceOut"))],
+    )
+    .admin(),
+    op(
+        "put",
+        SRC,
+        "hookline.source.update",
+        &[(200, Some("SourceOut"))],
+    )
+    .body("SourceIn")
+    .admin(),
+    op(
+        "patch",
+        SRC,
+        "hookline.source.patch",
+        &[(200, Some("SourceOut"))],
+    )
+    .body("SourcePatch")
+    .admin(),
+    op("delete", SRC, "hookline.source.delete", &[(204, None)]).admin(),
+    op(
+        "get",
+        "/api/v1/source/{source_id}/secret",
+        "hookline.source.get-secret",
+        &[(200, Some("SourceSecretOut"))],
+    )
+    .admin(),
+    op(
+        "post",
+        "/api/v1/source/{source_id}/secret/rotate",
+        "hookline.source.rotate-secret",
+        &[(200, Some("SourceSecretOut"))],
+    )
+    .body("SourceSecretRotateIn")
+    .admin(),
+    op(
+        "get",
+        "/api/v1/source/{source_id}/request",
+        "hookline.source.list-requests",
+        &[(200, Some("ListResponse_SourceRequestOut"))],
+    )
+    .query(&[Page, RequestFilter])
+    .admin(),
+    op(
+        "get",
+        "/api/v1/source/{source_id}/request/{request_id}",
+        "hookline.source.get-request",
+        &[(200, Some("SourceRequestDetailOut"))],
+    )
+    .admin(),
+    op(
+        "post",
+        "/api/v1/source/{source_id}/request/{request_id}/replay",
+        "hookline.source.replay-request",
+        &[(202, Some("ReplayOut"))],
+    )
+    .admin(),
+    op(
+        "post",
+        "/api/v1/source/{source_id}/replay",
+        "hookline.source.replay-range",
+        &[(200, Some("ReplayOut")), (202, Some("ReplayOut"))],
+    )
+    .body("ReplayRangeIn")
+    .admin(),
     op(
         "post",
         "/api/v1/auth/app-portal-access/{app_id}",

@@ -96,13 +96,20 @@ fn headers(nullable_values: bool) -> Value {
     })
 }
 
+/// What `check_uid` accepts, as a rule for a property.
+pub(super) fn uid_rule() -> Value {
+    json!({"minLength": 1, "maxLength": 256, "pattern": ID_PATTERN})
+}
+
 /// Adds the rules to the component schemas.
 pub(super) fn apply(schemas: &mut Value) {
-    let uid = json!({"minLength": 1, "maxLength": 256, "pattern": ID_PATTERN});
+    let uid = uid_rule();
     // Not blank (`trim().is_empty()`), and no NUL.
     let name = json!({"minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"});
     let throttle = json!({"minimum": 1, "maximum": 65_535});
-    let metadata = json!({"additionalProperties": {"type": "string"}});
+    // Keys too: the strict reader refuses a NUL in a metadata key as in its value.
+    let metadata =
+        json!({"additionalProperties": {"type": "string"}, "propertyNames": {"pattern": NUL_FREE}});
     let u32_max = json!({"minimum": 0, "maximum": u32::MAX});
     let schemes: Vec<&str> = presets::all()
         .iter()
@@ -205,6 +212,7 @@ pub(super) fn apply(schemas: &mut Value) {
         &json!({"minimum": 1, "maximum": 2160}),
     );
     set(schemas, "AppPortalAccessIn", "expiry", &u32_max);
+    super::source_rules::apply(schemas);
     forbid_nul(schemas);
 }
 
@@ -254,7 +262,7 @@ fn forbid_nul_in(node: &mut Value) {
 }
 
 /// Merges `rule` into the schema of `schema.properties.field`.
-fn set(schemas: &mut Value, schema: &str, field: &str, rule: &Value) {
+pub(super) fn set(schemas: &mut Value, schema: &str, field: &str, rule: &Value) {
     let Some(property) = schemas
         .get_mut(schema)
         .and_then(|s| s.get_mut("properties"))

@@ -96,11 +96,11 @@ async fn insert_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<Result<usize>>
     }
     let rows: Vec<(String, i64)> = sqlx::query_as(
             "WITH input AS ( \
-               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::int8[]) \
-                 AS i(id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, queued_at) \
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::int8[], $10::text[]) \
+                 AS i(id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, queued_at, forward) \
              ), m AS ( \
-               INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
-               SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at FROM input \
+               INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, forward) \
+               SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, forward FROM input \
                ON CONFLICT DO NOTHING \
                RETURNING id, app_id, event_type, channels \
              ), d AS ( \
@@ -127,6 +127,7 @@ async fn insert_batch(pool: &PgPool, batch: &[Job]) -> Result<Vec<Result<usize>>
         .bind(&cols.payload_expires_at)
         .bind(&cols.created_at)
         .bind(&cols.queued_at)
+        .bind(&cols.forward)
         .fetch_all(pool)
         .await?;
     let inserted: std::collections::HashMap<String, i64> = rows.into_iter().collect();
@@ -152,6 +153,7 @@ struct Columns {
     payload_expires_at: Vec<i64>,
     created_at: Vec<i64>,
     queued_at: Vec<i64>,
+    forward: Vec<Option<String>>,
 }
 
 impl Columns {
@@ -166,6 +168,7 @@ impl Columns {
             payload_expires_at: Vec::with_capacity(n),
             created_at: Vec::with_capacity(n),
             queued_at: Vec::with_capacity(n),
+            forward: Vec::with_capacity(n),
         }
     }
 
@@ -180,6 +183,8 @@ impl Columns {
         self.payload_expires_at.push(m.payload_expires_at);
         self.created_at.push(m.created_at);
         self.queued_at.push(now);
+        self.forward
+            .push(m.forward.as_ref().map(crate::store::sql::json_text));
     }
 }
 

@@ -21,7 +21,7 @@ const LEASE_LOCKED: &str = "UPDATE delivery d SET status = 3, lease_until = $1, 
      FROM locked l LEFT JOIN message m ON m.id = l.msg_id \
      WHERE d.msg_id = l.msg_id AND d.endpoint_id = l.endpoint_id \
      RETURNING d.msg_id, d.endpoint_id, d.attempt_count, d.manual, d.next_attempt_at, d.lease_until, \
-       m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at";
+       m.id, m.app_id, m.event_id, m.event_type, m.channels, m.payload, m.payload_expires_at, m.created_at, m.forward";
 
 /// Claims from the rows a claim statement returned, oldest first.
 fn claims(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Claim>> {

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/postgres/0004_token_name.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/postgres/0005_inbound_gateway.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

@@ -41,8 +41,8 @@ pub(super) async fn insert_one(
     };
     let sql = format!(
         "WITH m AS ( \
-           INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING \
+           INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, forward) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12) ON CONFLICT DO NOTHING \
            RETURNING id, app_id, event_type \
          ), d AS ( \
            INSERT INTO delivery (msg_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
@@ -71,6 +71,7 @@ pub(super) async fn insert_one(
         .bind(now)
         .bind(msg.channels.clone().unwrap_or_default())
         .bind(only)
+        .bind(msg.forward.as_ref().map(json_text))
         .fetch_one(pool)
         .await
         .map_err(|e| match &e {

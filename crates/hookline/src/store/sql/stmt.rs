@@ -171,6 +171,11 @@ impl From<Vec<u8>> for Arg<'_> {
         Arg::Blob(Some(Cow::Owned(v)))
     }
 }
+impl From<Option<Vec<u8>>> for Arg<'_> {
+    fn from(v: Option<Vec<u8>>) -> Self {
+        Arg::Blob(v.map(Cow::Owned))
+    }
+}
 impl<'a> From<&'a [u8]> for Arg<'a> {
     fn from(v: &'a [u8]) -> Self {
         Arg::Blob(Some(Cow::Borrowed(v)))

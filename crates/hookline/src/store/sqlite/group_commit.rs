@@ -219,8 +219,8 @@ fn run(conn: &Connection, work: &Work) -> Result<Done> {
 fn write_message(conn: &Connection, msg: &Message, targets: &Targets, now: Millis) -> Result<Done> {
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO message (id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, forward) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -232,6 +232,7 @@ fn write_message(conn: &Connection, msg: &Message, targets: &Targets, now: Milli
                 msg.payload,
                 msg.payload_expires_at,
                 msg.created_at,
+                msg.forward.as_ref().map(crate::store::sql::json_text),
             ])
         })
         .map_err(|e| foreign_key_or(&e, "application"))?;
@@ -448,7 +449,7 @@ fn claim_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Claim> {
 /// Reads each claim's message, in the claim's transaction (`None` if it was deleted).
 fn with_messages(conn: &Connection, mut claims: Vec<Claim>) -> rusqlite::Result<Vec<Claim>> {
     let mut load = conn.prepare_cached(
-        "SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at \
+        "SELECT id, app_id, event_id, event_type, channels, payload, payload_expires_at, created_at, forward \
          FROM message WHERE id = ?",
     )?;
     for c in &mut claims {
@@ -465,6 +466,9 @@ fn with_messages(conn: &Connection, mut claims: Vec<Claim>) -> rusqlite::Result<
                     payload: r.get(5)?,
                     payload_expires_at: r.get(6)?,
                     created_at: r.get(7)?,
+                    forward: r
+                        .get::<_, Option<String>>(8)?
+                        .and_then(|t| serde_json::from_str(&t).ok()),
                 })
             })
             .optional()?;

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../../migrations/sqlite/0007_token_name.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/sqlite/0008_inbound_gateway.sql"),
+    ),
 ];
 
 /// The SQLite store.

@@ -17,6 +17,7 @@ pub(super) async fn a_message_and_its_deliveries_commit_together(t: TestStore) {
         payload: Some("{}".into()),
         payload_expires_at: 99,
         created_at: 5,
+        forward: None,
     };
     s.create_message(&msg, &Targets::Only(vec!["ep_1".into()]), 5)
         .await
@@ -125,6 +126,7 @@ pub(super) async fn concurrent_messages_isolate_a_conflict_to_its_own(t: TestSto
                 payload: Some("{}".into()),
                 payload_expires_at: i64::MAX,
                 created_at: 1,
+                forward: None,
             };
             s.create_message(&msg, &Targets::Only(vec![]), 1).await
         });
@@ -187,6 +189,7 @@ pub(super) async fn matching_endpoints_follow_their_filters(t: TestStore) {
             payload: Some("{}".into()),
             payload_expires_at: i64::MAX,
             created_at: 1,
+            forward: None,
         };
         async move {
             let n = s

@@ -136,6 +136,9 @@ on_both!(
     attempts_at_once_track_one_run_of_failures,
     a_worker_whose_lease_ran_out_cannot_move_the_delivery_on,
     claims_since_skip_older_work_and_refills_read_one_endpoint,
+    sources_keep_their_keys_sealed_and_their_uid_unique,
+    requests_list_newest_first_and_rejections_are_bounded,
+    a_forwarded_message_keeps_its_content_type_and_headers,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -191,6 +194,7 @@ mod messages;
 mod queue;
 mod records;
 mod shared;
+mod sources;
 
 use idempotency::{idempotency_keys_are_bound_to_their_request, idempotency_keys_claim_once};
 use messages::{
@@ -200,6 +204,11 @@ use messages::{
 use records::{
     endpoint_secrets_and_headers_are_encrypted_at_rest, ids_sort_byte_by_byte_whatever_the_locale,
     pages_forward_and_back_in_both_orders, uids_are_unique_and_addressable,
+};
+use sources::{
+    a_forwarded_message_keeps_its_content_type_and_headers,
+    requests_list_newest_first_and_rejections_are_bounded,
+    sources_keep_their_keys_sealed_and_their_uid_unique,
 };
 
 use queue::{

@@ -18,6 +18,7 @@ pub(super) async fn claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones(
             payload: Some(format!("{{\"n\":{i}}}")),
             payload_expires_at: i64::MAX,
             created_at: i,
+            forward: None,
         };
         s.create_message(&msg, &Targets::Matching, i)
             .await
@@ -66,6 +67,7 @@ pub(super) async fn queue(s: &dyn Store, id: &str, at: Millis) {
         payload: Some("{}".into()),
         payload_expires_at: i64::MAX,
         created_at: at,
+        forward: None,
     };
     s.create_message(&msg, &Targets::Matching, at)
         .await

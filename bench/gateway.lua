@@ -1,0 +1,34 @@
+-- wrk script: POST a GitHub-signed 1 KiB body to /in/bench, each request with its own
+-- X-GitHub-Delivery (GitHub does not sign that header, so one signature serves every
+-- request and de-duplication does not short-circuit). bench/gateway.sh sets the variables.
+wrk.method = "POST"
+wrk.path = "/in/bench"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-GitHub-Event"] = "push"
+wrk.headers["X-Hub-Signature-256"] = os.getenv("HOOKLINE_BENCH_SIGNATURE")
+wrk.body = os.getenv("HOOKLINE_BENCH_BODY")
+
+local threads = {}
+local counter = 0
+
+setup = function(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, {["X-GitHub-Delivery"] = string.format("%d-%d", tid, counter)})
+end
+
+local statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("requests: %d in %.1f s = %.0f/s; p50 %.2f ms, p99 %.2f ms; errors: connect %d, read %d, write %d, status %d, timeout %d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout))
+end

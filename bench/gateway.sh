@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The inbound gateway under load: `hookline serve --role api` on a fresh SQLite data
+# directory (or $HOOKLINE_DATABASE_URL), one `github` source, and wrk (Debian's package)
+# posting 1 KiB GitHub-signed bodies to /in/bench for $SECS seconds over $CONNS keep-alive
+# connections, a new delivery id on each request (bench/gateway.lua). Every 200 is a
+# verified, de-duplicated and committed event with its delivery queued.
+#
+# With --forged: the same requests with a wrong signature (401s: the rejection path; at most
+# 200 rejections a second reach the bounded rejection log).
+#
+# Run: bench/gateway.sh [--forged] [seconds] [connections]   (after
+#      cargo build --release -p hookline --bins)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FORGED=
+if [ "${1:-}" = --forged ]; then FORGED=1; shift; fi
+SECS=${1:-10}
+CONNS=${2:-32}
+TARGET=${CARGO_TARGET_DIR:-target}/release
+BIN=$TARGET/hookline
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+[ -x "$BIN" ] || cargo build --release -p hookline --bins
+DIR=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
+TOKEN=hk_bench-token-0123456789abcdef
+SECRET=bench-github-secret
+HOOKLINE_ADMIN_TOKEN=$TOKEN HOOKLINE_LOG=error \
+  "$BIN" serve --role api --listen 127.0.0.1:0 --data-dir "$DIR" > "$DIR/out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q 'listening on' "$DIR/out" && break; sleep 0.1; done
+BASE=$(sed -n 's/^Hookline listening on //p' "$DIR/out")
+auth=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
+curl -sf "${auth[@]}" "$BASE/api/v1/source" \
+  -d "{\"name\":\"bench\",\"uid\":\"bench\",\"scheme\":\"github\",\"secrets\":[\"$SECRET\"]}" >/dev/null
+curl -sf "${auth[@]}" "$BASE/api/v1/app/bench/endpoint" -d '{"url":"http://127.0.0.1:9/unused"}' >/dev/null
+BODY="{\"ref\":\"refs/heads/main\",\"blob\":\"$(head -c 1000 /dev/zero | tr '\0' x)\"}"
+KEY=$SECRET
+[ -n "$FORGED" ] && KEY=not-the-secret
+SIG="sha256=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$KEY" -r | cut -d' ' -f1)"
+STORE="embedded SQLite"; [ -n "${HOOKLINE_DATABASE_URL:-}" ] && STORE=PostgreSQL
+echo "store: $STORE; $CONNS connections, $SECS s${FORGED:+, forged signatures}"
+HOOKLINE_BENCH_BODY=$BODY HOOKLINE_BENCH_SIGNATURE=$SIG \
+  wrk -t2 -c"$CONNS" -d"${SECS}s" -s bench/gateway.lua "$BASE"
+curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/metrics" | grep '^hookline_gateway_requests_total'

@@ -1,0 +1,110 @@
+//! What the gateway keeps: sources and the requests they received (what a forwarded
+//! message carries is `store::Forward`). Plain data, as `store::model` is: validation happens
+//! at the API edge, sealing inside the store.
+
+use crate::store::Millis;
+
+/// A source: one provider's webhooks, received at `/in/{uid or id}` and forwarded as
+/// messages of `app_id`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub uid: Option<String>,
+    pub name: String,
+    /// A `hookline-sig` preset, or `custom` (then `scheme_definition` holds it).
+    pub scheme: String,
+    /// The custom scheme, as its JSON `SchemeDef` text.
+    pub scheme_definition: Option<String>,
+    /// The keys that verify, newest first (stored sealed). A key rotated out keeps
+    /// verifying until its `expires_at`.
+    pub secrets: Vec<SourceSecret>,
+    /// The provider handshake answered at the door, if any (`slack`, `zoom`, `meta`,
+    /// `twitter`, `graph`).
+    pub handshake: Option<String>,
+    /// Meta's `hub.verify_token` (stored sealed).
+    pub verify_token: Option<String>,
+    /// Overrides the scheme's replay window (seconds either way).
+    pub tolerance_secs: Option<u32>,
+    pub dedupe_window_secs: u32,
+    pub app_id: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One key of a source.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceSecret {
+    pub key: String,
+    /// `None` for a current key; the end of the grace period for one rotated out.
+    pub expires_at: Option<Millis>,
+}
+
+impl Source {
+    /// The keys that verify at `now`, newest first.
+    pub fn active_keys(&self, now: Millis) -> Vec<&str> {
+        self.secrets
+            .iter()
+            .filter(|s| s.expires_at.is_none_or(|t| t > now))
+            .map(|s| s.key.as_str())
+            .collect()
+    }
+}
+
+/// What was decided about a received request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestStatus {
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Duplicate => "duplicate",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "accepted" => RequestStatus::Accepted,
+            "duplicate" => RequestStatus::Duplicate,
+            "rejected" => RequestStatus::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// A request received at `/in/{source}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceivedRequest {
+    pub id: String,
+    pub source_id: String,
+    pub received_at: Millis,
+    pub status: RequestStatus,
+    /// Why it was rejected (the short reason answered to the sender).
+    pub reason: Option<String>,
+    pub event_id: Option<String>,
+    pub event_type: Option<String>,
+    /// The message it became (for a duplicate: the first one's).
+    pub msg_id: Option<String>,
+    /// The URL it was posted to, as the sender saw it (for schemes that sign the URL).
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// When it is dropped: soon for a rejection, with its message's payload otherwise.
+    pub expires_at: Millis,
+}
+
+pub use crate::store::Forward;
+
+/// Filters for request lists.
+#[derive(Clone, Debug, Default)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    pub before: Option<Millis>,
+    pub after: Option<Millis>,
+}
