@@ -31,8 +31,12 @@ pub(crate) struct ListenArgs {
     #[command(flatten)]
     server: super::remote::ServerArgs,
     /// The application whose messages to receive (id or uid).
+    #[arg(long, required_unless_present = "source", conflicts_with = "source")]
+    app: Option<String>,
+    /// An inbound source (id or uid): receive the provider's events it accepts, with the
+    /// provider's original body and headers (its events go through its application).
     #[arg(long)]
-    app: String,
+    source: Option<String>,
     /// This listener's name: its endpoint is `listen-NAME` in the application, so a
     /// listener restarted under the same name gets what was published while it was away.
     #[arg(long, default_value = "cli")]
@@ -174,7 +178,24 @@ async fn listen(args: &ListenArgs, routes: Option<Routes>) -> anyhow::Result<Exi
         base: server.trim_end_matches('/').to_owned(),
         token,
     };
-    let (app, endpoint) = ensure_endpoint(&api, &args.app, &args.name).await?;
+    let app = match (&args.app, &args.source) {
+        (Some(app), _) => app.clone(),
+        (None, Some(source)) => {
+            let (s, v) = api
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/source/{source}"),
+                    None,
+                )
+                .await?;
+            if s != 200 {
+                return Err(api_error(&format!("source {source}"), s, &v));
+            }
+            v["appId"].as_str().unwrap_or_default().to_owned()
+        }
+        (None, None) => bail!("give --app or --source"),
+    };
+    let (app, endpoint) = ensure_endpoint(&api, &app, &args.name).await?;
     let (s, v) = api
         .call(
             reqwest::Method::GET,

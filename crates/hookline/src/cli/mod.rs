@@ -43,6 +43,7 @@ mod schemes;
 mod send;
 mod serve;
 mod sign;
+mod source;
 mod token;
 mod trigger;
 mod verify;
@@ -100,6 +101,8 @@ enum Command {
     Health(health::HealthArgs),
     /// Admin tokens: create one per script or person, list, revoke.
     Token(token::TokenArgs),
+    /// The inbound gateway's sources, the requests they received, replays.
+    Source(source::SourceArgs),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -121,6 +124,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions(a) => completions::run(&a),
         Command::Health(a) => health::run(&a),
         Command::Token(a) => token::run(&a),
+        Command::Source(a) => source::run(&a),
     };
     // A server's refusal or silence has exit codes of its own; everything else is main's 2.
     match result {

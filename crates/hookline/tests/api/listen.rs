@@ -242,3 +242,41 @@ async fn listen_refuses_an_endpoint_that_is_not_a_listener() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     app.stop().await;
 }
+
+/// `--source`: a provider's webhook accepted at `/in` reaches the local app byte for byte,
+/// with the provider's own signature header, which verifies with the provider's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_source_forwards_the_providers_request_unchanged() {
+    const SECRET: &str = "It's a Secret to Everybody";
+    let app = crate::gateway::gateway_app().await;
+    crate::gateway::source(
+        &app,
+        json!({"name": "GitHub", "uid": "gh", "scheme": "github", "secrets": [SECRET]}),
+    )
+    .await;
+    let rx = Receiver::start(&[]).await;
+    let mut listener = start(&app, &["--source", "gh", "--forward-to", &rx.url]);
+    let body = br#"{"action":"opened","number":1}"#;
+    let mut headers = crate::gateway::signed(
+        "github",
+        SECRET,
+        Some("0b2c-delivery"),
+        body,
+        crate::gateway::now(),
+    );
+    headers.push(("x-github-event".into(), "pull_request".into()));
+    let (s, v) = crate::gateway::post_in(&app, "gh", "application/json", &headers, body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got = rx.wait_for(1).await;
+    assert_eq!(got[0].body, body, "the raw bytes, not re-serialized");
+    // GitHub's construction, written here: sha256= and the hex HMAC of the body.
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
+    let expected = format!("sha256={}", hex::encode(ring::hmac::sign(&key, body)));
+    assert_eq!(
+        got[0].header("x-hub-signature-256"),
+        Some(expected.as_str())
+    );
+    listener.kill().expect("kill");
+    let _ = listener.wait();
+    app.stop().await;
+}

@@ -388,3 +388,84 @@ async fn tokens_are_created_listed_and_revoked() {
     assert!(again.stderr().contains("404"), "{}", again.stderr());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn sources_and_their_requests() {
+    let app = spawn_app().await;
+    let sh = Shell::for_app(&app);
+    let created = sh
+        .json(&[
+            "source",
+            "create",
+            "--name",
+            "Stripe",
+            "--uid",
+            "stripe-prod",
+            "--scheme",
+            "stripe",
+            "--secret",
+            "whsec_test_secret_for_the_cli_0123",
+        ])
+        .await;
+    assert_eq!(created["uid"], "stripe-prod", "{created}");
+    assert!(
+        created["ingestUrl"]
+            .as_str()
+            .expect("ingestUrl")
+            .ends_with("/in/stripe-prod"),
+        "{created}"
+    );
+    let table = sh.ok(&["source", "list"]).await;
+    assert!(
+        table.contains("stripe-prod") && table.contains("stripe"),
+        "{table}"
+    );
+    let key = sh.ok(&["source", "secret", "stripe-prod"]).await;
+    assert_eq!(key.trim(), "whsec_test_secret_for_the_cli_0123");
+
+    // A forged request is rejected and kept; the CLI lists it and shows its diagnosis.
+    let resp = app
+        .client
+        .post(app.url("/in/stripe-prod"))
+        .header("content-type", "application/json")
+        .header("stripe-signature", "t=1,v1=00")
+        .body(r#"{"id":"evt_1","type":"invoice.paid"}"#)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..50 {
+        listed = sh
+            .json(&["source", "requests", "stripe-prod", "--status", "rejected"])
+            .await;
+        if !listed["data"].as_array().is_none_or(Vec::is_empty) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let req = listed["data"][0]["id"]
+        .as_str()
+        .expect("a rejected request")
+        .to_owned();
+    let detail = sh.json(&["source", "request", "stripe-prod", &req]).await;
+    assert!(detail.to_string().contains("rejected"), "{detail}");
+
+    let bad = sh
+        .run(
+            &[
+                "source",
+                "create",
+                "--name",
+                "x",
+                "--scheme",
+                "no-such-scheme",
+            ],
+            b"",
+        )
+        .await;
+    assert_eq!(bad.code(), 3, "{}", bad.stderr());
+    assert!(bad.stderr().contains("422"), "{}", bad.stderr());
+    sh.ok(&["source", "delete", "stripe-prod"]).await;
+    app.stop().await;
+}
