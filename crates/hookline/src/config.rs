@@ -13,6 +13,9 @@ use serde::Deserialize;
 use crate::engine::retry::RetryPolicy;
 use crate::engine::ssrf::Subnet;
 
+mod dashboard;
+pub use dashboard::DashboardConfig;
+
 /// The default address: loopback, on Svix's port (8071), which clashes with none of the
 /// usual services (PostgreSQL, MariaDB, Redis, RabbitMQ, Mosquitto, NATS).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8071";
@@ -124,6 +127,8 @@ pub struct Config {
     /// After SIGTERM, how long requests in progress may take; connections still open then
     /// are dropped (their requests were not acknowledged).
     pub shutdown_grace: Duration,
+    /// The dashboard and app portal (`[dashboard]`, `HOOKLINE_DASHBOARD_*`).
+    pub dashboard: DashboardConfig,
 }
 
 impl Default for Config {
@@ -159,6 +164,7 @@ impl Default for Config {
             keep_alive_timeout: Duration::from_secs(75),
             max_connections: 4096,
             shutdown_grace: Duration::from_secs(15),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -190,6 +196,7 @@ struct FileConfig {
     keep_alive_timeout_secs: Option<f64>,
     max_connections: Option<usize>,
     shutdown_grace_secs: Option<f64>,
+    dashboard: Option<dashboard::DashboardFile>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -308,6 +315,7 @@ impl Config {
             c.delivery_lease = durations("HOOKLINE_DELIVERY_LEASE_SECS", &[secs])?[0];
         }
         c.apply_connection_env(&env)?;
+        c.dashboard.apply_env(&env)?;
         if let Some(v) = env("HOOKLINE_NODE_ID").filter(|v| !v.is_empty()) {
             c.node_id = Some(v);
         }
@@ -359,6 +367,9 @@ impl Config {
             self.public_url = Some(v);
         }
         let key = |k: &str| format!("{}: {k}", path.display());
+        if let Some(d) = f.dashboard {
+            self.dashboard.apply_file(d, &key)?;
+        }
         if let Some(v) = f.retry_schedule {
             self.retry_schedule = durations(&key("retry_schedule"), &v)?;
         }

@@ -5,6 +5,7 @@
 //! - [`config`]: layered configuration (defaults, `hookline.toml`, `HOOKLINE_*`, flags).
 //! - [`server`]: [`server::Application`] binds the listener; `run` serves until shutdown.
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
+//! - [`dashboard`]: the web dashboard and app portal, on the API's own handlers.
 //! - [`store`]: the storage interface and its SQLite implementation.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
 //! - [`data_dir`]: the data directory and database files, closed to other users.
@@ -21,6 +22,7 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod data_dir;
 pub mod engine;
 pub mod ids;

@@ -40,6 +40,7 @@ pub struct Application {
     engine: Engine,
     role: Role,
     limits: connections::Limits,
+    dashboard: Arc<crate::dashboard::Settings>,
     /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
     /// caller shows it once; only its hash is stored.
     pub new_admin_token: Option<String>,
@@ -99,7 +100,12 @@ impl Application {
             metrics: Arc::default(),
             operational: operational.clone(),
             caches: Arc::default(),
+            sessions: Arc::new(crate::dashboard::session::MemorySessions::default()),
         };
+        let dashboard = Arc::new(crate::dashboard::Settings::new(
+            config.dashboard.clone(),
+            &state.public_url,
+        )?);
         let sender = Sender::new(
             Guard {
                 allow: config.ssrf_allow.clone(),
@@ -138,6 +144,7 @@ impl Application {
             engine,
             role: config.role,
             limits: connection_limits(config),
+            dashboard,
             new_admin_token,
         })
     }
@@ -156,7 +163,11 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let store = self.state.store.clone();
-        let cleaner = tokio::spawn(clean_up(store.clone(), stop_rx.clone()));
+        let cleaner = tokio::spawn(clean_up(
+            store.clone(),
+            self.state.sessions.clone(),
+            stop_rx.clone(),
+        ));
         tracing::info!(addr = %self.local_addr(), "listening");
         let engine = match self.role {
             Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
@@ -164,7 +175,13 @@ impl Application {
         };
         let metrics = self.state.metrics.clone();
         let router = match self.role {
-            Role::All | Role::Api => api::router(self.state),
+            Role::All | Role::Api => {
+                let pages = crate::dashboard::router(crate::dashboard::Dash {
+                    api: self.state.clone(),
+                    settings: self.dashboard,
+                });
+                api::router(self.state, pages)
+            }
             // A worker answers only its health check.
             Role::Worker => api::health_router(self.state),
         };
@@ -247,9 +264,17 @@ async fn ensure_admin_token(
     Ok(Some(token))
 }
 
-/// The background cleaner: idempotency keys past their time, payloads past their retention.
-async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// The background cleaner: idempotency keys past their time, payloads past their
+/// retention, dashboard sessions and portal codes past their expiry.
+async fn clean_up(
+    store: Arc<dyn Store>,
+    sessions: Arc<dyn crate::dashboard::session::Sessions>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
+        if let Err(e) = sessions.purge_sessions(crate::now_millis()).await {
+            tracing::warn!(error = %e, "purging dashboard sessions");
+        }
         match store.expire_payloads(crate::now_millis()).await {
             Ok(n) if n > 0 => tracing::info!(expired = n, "payloads past their retention removed"),
             Ok(_) => {}

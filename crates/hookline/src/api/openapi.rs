@@ -21,7 +21,7 @@ pub use ops::{Access, Need, OPERATIONS, Op, Query};
     ApplicationIn, ApplicationPatch, ApplicationOut, EventTypeIn, EventTypeUpdate, EventTypePatch, EventTypeOut,
     EndpointIn, EndpointPatch, EndpointOut, EndpointSecretOut, EndpointSecretRotateIn, EndpointHeadersIn,
     EndpointHeadersPatchIn, EndpointHeadersOut, EndpointStats, RecoverIn, RecoverOut, EventExampleIn, MessageIn,
-    MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut,
+    MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut, super::caps::Cap,
     HttpErrorOut, HttpValidationError, ValidationErrorItem,
     ListResponse<ApplicationOut>, ListResponse<EventTypeOut>, ListResponse<EndpointOut>, ListResponse<MessageOut>,
     ListResponse<MessageAttemptOut>, ListResponse<EndpointMessageOut>, ListResponse<MessageEndpointOut>,
