@@ -6,6 +6,7 @@ mod apps;
 mod common;
 mod compat;
 mod connections;
+mod dashboard;
 mod delivery;
 mod endpoints;
 mod errors;
