@@ -3,6 +3,7 @@
 //! `HOOKLINE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432` a PostgreSQL database per test.
 
 mod apps;
+mod browser;
 mod common;
 mod compat;
 mod connections;
@@ -21,3 +22,4 @@ mod receiver;
 mod resilience;
 mod strictness;
 mod svix_sdk;
+mod webdriver;
