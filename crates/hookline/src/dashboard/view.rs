@@ -53,7 +53,7 @@ pub(super) fn page(dash: &Dash, viewer: Option<&Viewer>, title: &str, body: Mark
                         }
                     }
                 }
-                main { (body) }
+                main { (maud::PreEscaped(body.into_string())) }
             }
         }
     };
