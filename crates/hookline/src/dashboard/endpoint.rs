@@ -84,8 +84,11 @@ async fn render(
             }
         }
         h2 { "Latest attempts" }
-        @if attempts.data.is_empty() { section.empty { p { "No attempts yet." @if caps.has(Cap::CreateAttempts) { " Send a test event below." } } } }
-        @else { section.scroll { (super::log::attempt_table(&app_id, &attempts.data)) } }
+        // After a test event the script refreshes this part for a while, so its attempt appears.
+        div #attempts data-live[params.str("done") == Some("test")] {
+            @if attempts.data.is_empty() { section.empty { p { "No attempts yet." @if caps.has(Cap::CreateAttempts) { " Send a test event below." } } } }
+            @else { section.scroll { (super::log::attempt_table(&app_id, &attempts.data)) } }
+        }
         p { a href={ "/app/" (app_id) "/log?endpoint=" (ep.id) } { "All attempts to this endpoint" } }
         @if caps.has(Cap::CreateAttempts) {
             section {
@@ -295,7 +298,7 @@ fn done_text(action: &str) -> Option<&'static str> {
         "rotate" => "Secret rotated: the previous one signs too for 24 hours.",
         "enable" => "Endpoint enabled.",
         "disable" => "Endpoint disabled.",
-        "test" => "Test event sent: reload to see its attempt.",
+        "test" => "Test event sent: its attempt appears below.",
         "recover" => "Failed messages since then are scheduled again.",
         _ => return None,
     })

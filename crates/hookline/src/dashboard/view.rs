@@ -28,6 +28,7 @@ pub(super) fn page(dash: &Dash, viewer: Option<&Viewer>, title: &str, body: Mark
                 script src="/assets/app.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to the content" }
                 header.top {
                     a.brand href="/" {
                         @if let Some(logo) = &c.brand_logo_url { img src=(logo) alt="" height="24"; }
@@ -53,7 +54,7 @@ pub(super) fn page(dash: &Dash, viewer: Option<&Viewer>, title: &str, body: Mark
                         }
                     }
                 }
-                main { (maud::PreEscaped(body.into_string())) }
+                main #main { (maud::PreEscaped(body.into_string())) }
             }
         }
     };

@@ -126,7 +126,31 @@ async fn an_operator_and_a_customer_use_the_dashboard_in_chromium() {
     b.wait_for_text("Test event sent", false).await;
     let got = rx.wait_for(2).await;
     assert!(String::from_utf8_lossy(&got[1].body).contains("in_example"));
-    b.wait_for_text("success", true).await;
+    // The page's script brings the new attempt in without a reload: two rows.
+    for _ in 0..50 {
+        if b.run(
+            "return document.querySelectorAll('#attempts tbody tr').length;",
+            false,
+        )
+        .await
+            == json!(2)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        b.run(
+            "return document.querySelectorAll('#attempts tbody tr').length;",
+            false
+        )
+        .await,
+        json!(2)
+    );
+    // Readable at a phone's width.
+    b.window_size(390, 844).await;
+    b.screenshot(&shots.join("endpoint-phone.png")).await;
+    b.window_size(1280, 900).await;
 
     // Resend from the attempt's page.
     b.goto(&format!("{base}/app/{app_id}/msg/{msg_id}")).await;

@@ -329,3 +329,37 @@ async fn an_app_portal_sees_its_application_only_and_what_its_capabilities_allow
     assert_eq!(s, StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn branding_and_framing_come_from_the_configuration() {
+    let mut c = crate::common::config(&crate::common::fresh_dir());
+    c.dashboard.brand_name = Some("Acme <Hooks>".into());
+    c.dashboard.brand_logo_url = Some("https://cdn.example.com/logo.png".into());
+    c.dashboard.brand_accent = Some("#ff6600".into());
+    c.dashboard.frame_ancestors = "'self' https://app.example.com".into();
+    let app = crate::common::spawn_with(c).await;
+    let resp = reqwest::get(app.url("/sign-in")).await.expect("get");
+    let csp = resp.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.ends_with("frame-ancestors 'self' https://app.example.com"),
+        "{csp}"
+    );
+    assert!(resp.headers().get("x-frame-options").is_none());
+    let page = resp.text().await.expect("text");
+    assert!(
+        page.contains("Acme &lt;Hooks&gt;")
+            && page.contains(r#"src="https://cdn.example.com/logo.png""#)
+    );
+    assert!(page.contains(r#"href="/assets/brand.css""#));
+    let css = reqwest::get(app.url("/assets/brand.css"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("css");
+    assert_eq!(css.trim(), ":root { --accent: #ff6600; }");
+    app.stop().await;
+}

@@ -209,6 +209,11 @@ impl Browser {
         panic!("page never showed {needle:?}: {}", self.text("body").await);
     }
 
+    pub(crate) async fn window_size(&self, width: u32, height: u32) {
+        self.ok("/window/rect", json!({"width": width, "height": height}))
+            .await;
+    }
+
     /// A PNG of the window, into `path`.
     pub(crate) async fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine as _;

@@ -59,5 +59,25 @@ function portal() {
   f.submit();
 }
 
+// A part marked data-live (the endpoint's attempts after a test event) is fetched again
+// every two seconds for half a minute, so the new attempt appears without a reload.
+function live() {
+  const el = document.querySelector("[data-live]");
+  if (!el) return;
+  let left = 15;
+  const tick = async () => {
+    if (--left < 0) return;
+    try {
+      const r = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
+      const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+      const fresh = doc.getElementById(el.id);
+      if (fresh) { el.innerHTML = fresh.innerHTML; localTimes(); }
+    } catch (_) { /* the next tick tries again */ }
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
+
 localTimes();
 portal();
+live();
