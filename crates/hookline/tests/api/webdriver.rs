@@ -194,19 +194,32 @@ impl Browser {
         panic!("no dialog opened");
     }
 
+    /// The page's visible text; `None` while a navigation has no document to read yet.
+    async fn page_text(&self) -> Option<String> {
+        let v = self
+            .cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.body ? document.body.innerText : null;", "args": []})))
+            .await;
+        v.as_str().map(str::to_owned)
+    }
+
     /// Waits until the page's text contains `needle` (at most 10 s), reloading as it goes
-    /// when `reload` (for a result that the server produces in the background).
+    /// when `reload` (for a result that the server produces in the background). A form
+    /// just submitted may still be navigating: that is "not yet", not a failure.
     pub(crate) async fn wait_for_text(&self, needle: &str, reload: bool) {
+        let mut last = None;
         for _ in 0..50 {
-            if self.text("body").await.contains(needle) {
+            last = self.page_text().await;
+            if last.as_deref().is_some_and(|t| t.contains(needle)) {
                 return;
             }
             if reload {
-                self.ok("/refresh", json!({})).await;
+                let _ = self
+                    .cmd(reqwest::Method::POST, "/refresh", Some(json!({})))
+                    .await;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("page never showed {needle:?}: {}", self.text("body").await);
+        panic!("page never showed {needle:?}: {last:?}");
     }
 
     pub(crate) async fn window_size(&self, width: u32, height: u32) {
