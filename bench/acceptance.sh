@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # API acceptance with the load generator in a process of its own (wrk, from Debian's
 # packages), so the server is not sharing its process with 32 reqwest clients as in
-# examples/loadtest.rs. Starts `hookline serve --role api` on a fresh SQLite data directory
+# examples/loadtest/. Starts `hookline serve --role api` on a fresh SQLite data directory
 # (or on $HOOKLINE_DATABASE_URL), one application with one endpoint, then POSTs 1 KiB
 # messages for $SECS seconds over $CONNS connections.
 #

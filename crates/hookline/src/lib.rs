@@ -1,4 +1,5 @@
-//! Hookline's server: a Svix-compatible management API on embedded SQLite.
+//! Hookline's server: a Svix-compatible management API and delivery engine on embedded
+//! SQLite or PostgreSQL.
 //!
 //! # Layout
 //!
@@ -6,12 +7,10 @@
 //! - [`server`]: [`server::Application`] binds the listener; `run` serves until shutdown.
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
 //! - [`dashboard`]: the web dashboard and app portal, on the API's own handlers.
-//! - [`store`]: the storage interface and its SQLite implementation.
+//! - [`store`]: the storage interface, written once for SQLite and PostgreSQL.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
 //! - [`data_dir`]: the data directory and database files, closed to other users.
-//!
-//! The delivery engine (sending what the API accepts) is the next piece: the API already
-//! writes each message's deliveries in the same transaction as the message.
+//! - [`engine`]: the delivery engine: claims, signs, sends, retries, breaks circuits.
 
 // An application crate: its public items exist for the binary and the integration tests,
 // and the wire types are documented where clients read them, in the OpenAPI document.

@@ -1,5 +1,7 @@
-//! Storage: one interface, two implementations: embedded SQLite (one node, no setup) and
-//! PostgreSQL (several nodes on one database). Both pass the same tests.
+//! Storage: one interface, on embedded SQLite (one node, no setup) or PostgreSQL (several
+//! nodes on one database), written once for both (`shared`, over `sql`'s statements);
+//! each engine's folder holds only what that engine does its own way (`QueueStore`, the hot
+//! path). Both pass the same tests.
 //!
 //! Every method that the API acknowledges commits before it returns. A message and the
 //! deliveries it fans out to are written in one transaction.
@@ -7,6 +9,7 @@
 pub mod model;
 pub mod postgres;
 mod rows;
+mod shared;
 mod sql;
 pub mod sqlite;
 #[cfg(test)]
@@ -95,9 +98,15 @@ pub struct AttemptFilter {
 }
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
-pub trait Store: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore {}
+pub trait Store:
+    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+{
+}
 
-impl<T: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore> Store for T {}
+impl<T> Store for T where
+    T: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+{
+}
 
 /// Applications and event types.
 #[async_trait]
@@ -146,10 +155,6 @@ pub trait EndpointStore: Send + Sync + 'static {
 /// Messages, their deliveries, and attempts.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
-    /// Writes the message and one pending delivery per endpoint of `targets`, in one
-    /// transaction; returns how many deliveries it queued. `Conflict` when the application
-    /// already has the message's `eventId`.
-    async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize>;
     async fn message(&self, app_id: &str, id_or_event_id: &str) -> Result<Option<Message>>;
     async fn list_messages(
         &self,
@@ -196,9 +201,15 @@ pub enum AttemptScope<'a> {
     Endpoint(&'a str),
 }
 
-/// The delivery engine's queue.
+/// The queue's hot path, which each engine writes its own way: SQLite through its
+/// single-writer group commit, PostgreSQL in batched one-statement writes with claims that
+/// several nodes take at once (`FOR UPDATE SKIP LOCKED`) and gates the nodes share.
 #[async_trait]
-pub trait DeliveryStore: Send + Sync + 'static {
+pub trait QueueStore: Send + Sync + 'static {
+    /// Writes the message and one pending delivery per endpoint of `targets`, in one
+    /// transaction; returns how many deliveries it queued. `Conflict` when the application
+    /// already has the message's `eventId`.
+    async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize>;
     /// Leases due deliveries until `lease_until`: pending ones whose time has come, and
     /// ones whose lease expired (their worker died), oldest first, at most `limit` in all and
     /// at most `per_endpoint` for any one endpoint, skipping the endpoints in `busy` (at
@@ -246,14 +257,6 @@ pub trait DeliveryStore: Send + Sync + 'static {
         attempt: &Attempt,
         update: DeliveryUpdate,
     ) -> Result<Option<Millis>>;
-    /// Moves a claimed delivery on without an attempt (its message or endpoint is gone).
-    async fn settle_delivery(
-        &self,
-        msg_id: &str,
-        endpoint_id: &str,
-        update: DeliveryUpdate,
-        now: Millis,
-    ) -> Result<()>;
     /// Called once when a worker starts. An embedded single-node store knows that every
     /// claim still held was left by a process that died, and gives them all back now
     /// instead of waiting for their leases; a shared store (several nodes) gives back only
@@ -263,11 +266,6 @@ pub trait DeliveryStore: Send + Sync + 'static {
     /// Gives claimed deliveries back (graceful shutdown): pending again, due now. Each is
     /// `(msg_id, endpoint_id, lease_until)`; one no longer held under that lease is left alone.
     async fn release_claims(&self, claims: &[(String, String, Millis)], now: Millis) -> Result<()>;
-    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
-    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
-    /// For `/metrics`.
-    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
-
     /// Tells every node that the endpoint's circuit is open until `until`: claims leave it
     /// out meanwhile. A single-node store does nothing (the engine's own breaker is the
     /// whole truth there).
@@ -286,6 +284,23 @@ pub trait DeliveryStore: Send + Sync + 'static {
     ) -> Result<Option<i64>>;
     /// Closes the store's connections (at shutdown).
     async fn close(&self);
+}
+
+/// The rest of the delivery engine's queue.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync + 'static {
+    /// Moves a claimed delivery on without an attempt (its message or endpoint is gone).
+    async fn settle_delivery(
+        &self,
+        msg_id: &str,
+        endpoint_id: &str,
+        update: DeliveryUpdate,
+        now: Millis,
+    ) -> Result<()>;
+    async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
+    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
+    /// For `/metrics`.
+    async fn gauges(&self, now: Millis) -> Result<crate::metrics::Gauges>;
 }
 
 /// Tokens and idempotency keys.

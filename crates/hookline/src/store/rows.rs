@@ -2,52 +2,12 @@
 //! columns do not. Also the sealing of an endpoint's secrets and headers, whose context
 //! (`<endpoint id>/<field>`) must match on both.
 
-use sqlx::Row as _;
-
-use super::sql::{from_json, from_json_opt};
+use super::sql::{Columns, from_json, from_json_opt};
 use super::{
     Application, Attempt, Delivery, DeliveryStatus, Endpoint, EventType, Message, Result,
     StoreError,
 };
 use crate::crypto::Cipher;
-
-/// Reading a column by name, for both backends' rows.
-pub(super) trait Columns {
-    fn text(&self, column: &str) -> String;
-    fn opt_text(&self, column: &str) -> Option<String>;
-    fn int(&self, column: &str) -> i64;
-    fn opt_int(&self, column: &str) -> Option<i64>;
-    fn flag(&self, column: &str) -> bool;
-    fn blob(&self, column: &str) -> Vec<u8>;
-}
-
-macro_rules! columns_for {
-    ($row:ty) => {
-        impl Columns for $row {
-            fn text(&self, column: &str) -> String {
-                self.get(column)
-            }
-            fn opt_text(&self, column: &str) -> Option<String> {
-                self.get(column)
-            }
-            fn int(&self, column: &str) -> i64 {
-                self.get(column)
-            }
-            fn opt_int(&self, column: &str) -> Option<i64> {
-                self.get(column)
-            }
-            fn flag(&self, column: &str) -> bool {
-                self.get(column)
-            }
-            fn blob(&self, column: &str) -> Vec<u8> {
-                self.get(column)
-            }
-        }
-    };
-}
-
-columns_for!(sqlx::sqlite::SqliteRow);
-columns_for!(sqlx::postgres::PgRow);
 
 pub(super) fn app_row(r: &impl Columns) -> Result<Application> {
     Ok(Application {

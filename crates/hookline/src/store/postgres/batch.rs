@@ -15,8 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use sqlx::PgPool;
 
-use super::deliveries::record_one;
-use super::messages::insert_one;
+use super::writes::{insert_one, record_one};
 use crate::store::{
     Attempt, DeliveryStatus, DeliveryUpdate, Message, Millis, Result, StoreError, Targets,
 };
@@ -176,7 +175,7 @@ impl Columns {
         self.event_id.push(m.event_id.clone());
         self.event_type.push(m.event_type.clone());
         self.channels
-            .push(m.channels.as_ref().map(super::json_text));
+            .push(m.channels.as_ref().map(crate::store::sql::json_text));
         self.payload.push(m.payload.clone());
         self.payload_expires_at.push(m.payload_expires_at);
         self.created_at.push(m.created_at);

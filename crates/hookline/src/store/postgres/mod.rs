@@ -12,22 +12,20 @@
 //! Migrations are compiled in and applied at start under an advisory lock, so nodes that
 //! start together apply each exactly once.
 
-mod apps;
-mod auth;
 mod batch;
-mod deliveries;
-mod endpoints;
-mod messages;
+mod engine;
+mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{Connection as _, PgPool};
 
+use super::shared::SqlStore;
+use super::sql::Migrate as _;
 use super::sql::{KEY_CANARY, check_canary};
-pub(super) use super::sql::{conflict, finish_page, json_text, push_page};
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
@@ -64,16 +62,15 @@ pub struct PgOptions {
 }
 
 /// The PostgreSQL store.
+pub(crate) type PgStore = SqlStore<PgEngine>;
+
+/// The PostgreSQL engine: the pool, this node's name, and the group-commit writers for
+/// accepted messages and for attempts (`batch`).
 #[derive(Clone, Debug)]
-pub struct PgStore {
+pub(crate) struct PgEngine {
     pool: PgPool,
-    cipher: Arc<Cipher>,
-    /// See `EndpointStore::generation`: changes made through this node. Other nodes'
-    /// changes reach this node's caches when their one-second lifetime ends.
-    generation: Arc<std::sync::atomic::AtomicU64>,
     /// See `PgOptions::node_id`.
     node_id: Option<String>,
-    /// The group-commit writers for accepted messages and for attempts (`batch`).
     writer: tokio::sync::mpsc::Sender<batch::Job>,
     attempts: tokio::sync::mpsc::Sender<batch::AttemptJob>,
 }
@@ -81,7 +78,7 @@ pub struct PgStore {
 impl PgStore {
     /// Connects, applies pending migrations and checks the encryption key. Fails with the
     /// reason when the database cannot be reached: a node that cannot start says so at once.
-    pub async fn open(options: &PgOptions, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
+    pub(crate) async fn open(options: &PgOptions, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
         let connect: PgConnectOptions = options
             .url
             .parse()
@@ -99,20 +96,19 @@ impl PgStore {
         check_key(&pool, &cipher).await?;
         let writer = batch::spawn(pool.clone());
         let attempts = batch::spawn_attempts(pool.clone());
-        Ok(PgStore {
+        let engine = PgEngine {
             pool,
-            cipher,
-            generation: Arc::default(),
             node_id: options.node_id.clone(),
             writer,
             attempts,
-        })
+        };
+        Ok(SqlStore::new(engine, cipher))
     }
 
     /// Listens for new work and wakes `wake` on each announcement, until the pool closes.
     /// The listener reconnects by itself when its connection drops.
-    pub fn listen(&self, wake: Arc<crate::engine::wake::Wake>) {
-        let pool = self.pool.clone();
+    pub(crate) fn listen(&self, wake: Arc<crate::engine::wake::Wake>) {
+        let pool = self.engine.pool.clone();
         tokio::spawn(async move {
             let mut listener = loop {
                 if pool.is_closed() {
@@ -152,12 +148,6 @@ impl PgStore {
             }
         });
     }
-
-    /// Called after a committed change to any application or endpoint.
-    fn changed(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-    }
 }
 
 /// The URL without its password, for messages.
@@ -181,32 +171,7 @@ async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .bind(MIGRATION_LOCK)
         .execute(&mut *conn)
         .await?;
-    let result = async {
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&mut *conn)
-            .await?;
-        for (version, sql) in MIGRATIONS {
-            let mut tx = conn.begin().await?;
-            let done: Option<(i64,)> =
-                sqlx::query_as("SELECT version FROM schema_migration WHERE version = $1")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if done.is_some() {
-                continue;
-            }
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES ($1, $2)")
-                .bind(version)
-                .bind(crate::now_millis())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            tracing::info!(version, "applied migration");
-        }
-        anyhow::Ok(())
-    }
-    .await;
+    let result = conn.apply(MIGRATIONS).await;
     sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *conn)

@@ -67,7 +67,7 @@ pub(super) enum Done {
     Claims(Vec<Claim>),
 }
 
-impl super::SqliteStore {
+impl super::SqliteEngine {
     /// Hands `work` to the writer and waits until it is committed.
     pub(super) async fn group_write(&self, work: Work) -> Result<Done> {
         let (reply, answer) = oneshot::channel();
@@ -228,7 +228,7 @@ fn write_message(conn: &Connection, msg: &Message, targets: &Targets, now: Milli
                 msg.app_id,
                 msg.event_id,
                 msg.event_type,
-                msg.channels.as_ref().map(super::json_text),
+                msg.channels.as_ref().map(crate::store::sql::json_text),
                 msg.payload,
                 msg.payload_expires_at,
                 msg.created_at,
@@ -257,7 +257,7 @@ fn write_message(conn: &Connection, msg: &Message, targets: &Targets, now: Milli
                     now,
                     msg.app_id,
                     msg.event_type,
-                    msg.channels.as_ref().map(super::json_text),
+                    msg.channels.as_ref().map(crate::store::sql::json_text),
                 ])
             })
             .map_err(|e| batch_error(&e))?,
@@ -384,7 +384,7 @@ fn claim(
                 params![
                     lease_until,
                     now,
-                    super::json_text(&busy),
+                    crate::store::sql::json_text(&busy),
                     i64::try_from(per_endpoint).unwrap_or(i64::MAX),
                     i64::try_from(limit).unwrap_or(i64::MAX),
                     i64::try_from(limit.saturating_mul(4).max(1024)).unwrap_or(i64::MAX),

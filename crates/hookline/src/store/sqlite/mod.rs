@@ -1,12 +1,8 @@
 //! The embedded SQLite store: WAL mode, `synchronous=FULL` (a commit is on disk before the
 //! API answers), foreign keys on, migrations compiled into the binary.
 
-mod apps;
-mod auth;
-mod deliveries;
-mod endpoints;
+mod engine;
 mod group_commit;
-mod messages;
 
 use std::path::Path;
 use std::str::FromStr as _;
@@ -16,7 +12,8 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub(super) use super::sql::{conflict, finish_page, json_text, push_page};
+use super::shared::SqlStore;
+use super::sql::Migrate as _;
 use crate::crypto::Cipher;
 
 /// The migrations, in order. Each runs once, in its own transaction.
@@ -45,19 +42,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 /// The SQLite store.
+pub(crate) type SqliteStore = SqlStore<SqliteEngine>;
+
+/// The SQLite engine: a pool for reads and the shared statements, and the group-commit
+/// writer for accepted messages, claims and attempts.
 #[derive(Clone, Debug)]
-pub struct SqliteStore {
+pub(crate) struct SqliteEngine {
     pool: SqlitePool,
-    cipher: Arc<Cipher>,
-    /// The group-commit writer for accepted messages, claims and attempts.
     writer: tokio::sync::mpsc::Sender<group_commit::Job>,
-    /// See `EndpointStore::generation`.
-    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) `path` and applies pending migrations.
-    pub async fn open(path: &Path, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
+    pub(crate) async fn open(path: &Path, cipher: Arc<Cipher>) -> anyhow::Result<Self> {
         // Payloads and token hashes are for the server's user alone (see `data_dir`).
         crate::data_dir::prepare_file(path)?;
         for suffix in ["-wal", "-shm"] {
@@ -79,45 +76,12 @@ impl SqliteStore {
         migrate(&pool).await?;
         check_key(&pool, &cipher).await?;
         let writer = group_commit::spawn(path)?;
-        Ok(SqliteStore {
-            pool,
-            cipher,
-            writer,
-            generation: Arc::default(),
-        })
-    }
-
-    /// Called after a committed change to any application or endpoint.
-    fn changed(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Ok(SqlStore::new(SqliteEngine { pool, writer }, cipher))
     }
 }
 
 async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
-            .execute(pool)
-            .await?;
-    for (version, sql) in MIGRATIONS {
-        let mut tx = pool.begin().await?;
-        let done: Option<(i64,)> =
-            sqlx::query_as("SELECT version FROM schema_migration WHERE version = ?")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if done.is_some() {
-            continue;
-        }
-        sqlx::raw_sql(sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_migration (version, applied_at) VALUES (?, ?)")
-            .bind(version)
-            .bind(crate::now_millis())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(version, "applied migration");
-    }
-    Ok(())
+    pool.acquire().await?.apply(MIGRATIONS).await
 }
 
 /// Seals a known value on first start and opens it on every later one (see
