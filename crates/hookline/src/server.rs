@@ -100,7 +100,6 @@ impl Application {
             metrics: Arc::default(),
             operational: operational.clone(),
             caches: Arc::default(),
-            sessions: Arc::new(crate::dashboard::session::MemorySessions::default()),
         };
         let dashboard = Arc::new(crate::dashboard::Settings::new(
             config.dashboard.clone(),
@@ -163,11 +162,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let store = self.state.store.clone();
-        let cleaner = tokio::spawn(clean_up(
-            store.clone(),
-            self.state.sessions.clone(),
-            stop_rx.clone(),
-        ));
+        let cleaner = tokio::spawn(clean_up(store.clone(), stop_rx.clone()));
         tracing::info!(addr = %self.local_addr(), "listening");
         let engine = match self.role {
             Role::All | Role::Worker => Some(tokio::spawn(self.engine.run(stop_rx))),
@@ -234,6 +229,7 @@ async fn ensure_admin_token(
             id: ENV_ADMIN_TOKEN_ID.into(),
             app_id: None,
             expires_at: None,
+            caps: None,
         };
         store
             .replace_token(&record, &token_hash(token), now)
@@ -257,6 +253,7 @@ async fn ensure_admin_token(
         id: crate::ids::new_id("tok"),
         app_id: None,
         expires_at: None,
+        caps: None,
     };
     store
         .create_token(&record, &token_hash(&token), now)
@@ -266,13 +263,9 @@ async fn ensure_admin_token(
 
 /// The background cleaner: idempotency keys past their time, payloads past their
 /// retention, dashboard sessions and portal codes past their expiry.
-async fn clean_up(
-    store: Arc<dyn Store>,
-    sessions: Arc<dyn crate::dashboard::session::Sessions>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        if let Err(e) = sessions.purge_sessions(crate::now_millis()).await {
+        if let Err(e) = store.purge_sessions(crate::now_millis()).await {
             tracing::warn!(error = %e, "purging dashboard sessions");
         }
         match store.expire_payloads(crate::now_millis()).await {

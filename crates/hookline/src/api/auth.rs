@@ -44,12 +44,17 @@ pub(crate) async fn app_portal_access(
         },
     };
     let expiry = i64::from(input.expiry.unwrap_or(7 * 24 * 3600));
+    let caps = Caps::grant(
+        input.capabilities.as_deref(),
+        input.read_only.unwrap_or(false),
+    );
     let now = crate::now_millis();
     let token = format!("appsk_{}", random_token(32));
     let record = Token {
         id: new_id("tok"),
         app_id: Some(application.id),
         expires_at: Some(now + expiry * 1000),
+        caps: Some(caps.bits()),
     };
     let app_id = record.app_id.clone().unwrap_or_default();
     state
@@ -57,19 +62,17 @@ pub(crate) async fn app_portal_access(
         .create_token(&record, &token_hash(&token), now)
         .await?;
     // The link carries a code of its own, not the token: it opens one dashboard session
-    // and is spent, while the token stays an API credential for the operator's backend.
+    // and is spent, while the token stays an API credential (with the same capabilities,
+    // enforced by the handlers) for the operator's backend or an embedded frontend.
     // In the fragment, so no server or proxy on the way logs it.
     let code = random_token(32);
     let grant = PortalGrant {
         app_id,
-        caps: Caps::grant(
-            input.capabilities.as_deref(),
-            input.read_only.unwrap_or(false),
-        ),
+        caps: caps.bits(),
         expires_at: now + expiry * 1000,
     };
     state
-        .sessions
+        .store
         .create_portal_code(&token_hash(&code), &grant)
         .await?;
     Ok(Json(AppPortalAccessOut {

@@ -112,7 +112,7 @@ pub(crate) async fn token_auth(token: &str, state: &AppState) -> ApiResult<Auth>
     match found {
         Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
             app_id: t.app_id.map(Arc::from),
-            caps: Caps::ALL,
+            caps: t.caps.map_or(Caps::ALL, Caps::from_bits),
         }),
         _ => Err(ApiError::Unauthorized("invalid token".into())),
     }

@@ -44,8 +44,6 @@ pub struct AppState {
     /// Tokens and applications as recently read (see [`crate::cache`]): every request
     /// checks a token, and most look up an application.
     pub caches: Arc<Caches>,
-    /// Dashboard sessions and the one-time codes of app-portal links.
-    pub sessions: Arc<dyn crate::dashboard::session::Sessions>,
 }
 
 /// See [`AppState::caches`].

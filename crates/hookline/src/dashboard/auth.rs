@@ -37,11 +37,11 @@ impl FromRequestParts<Dash> for Viewer {
             return Err(see_other("/sign-in"));
         };
         let hash = token_hash(token);
-        match dash.api.sessions.session(&hash, crate::now_millis()).await {
+        match dash.api.store.session(&hash, crate::now_millis()).await {
             Ok(Some(s)) => Ok(Viewer {
                 auth: Auth {
                     app_id: s.app_id.map(Into::into),
-                    caps: s.caps,
+                    caps: crate::api::caps::Caps::from_bits(s.caps),
                 },
                 csrf: s.csrf,
                 hash,
@@ -226,13 +226,13 @@ async fn start_session(
     let session = Session {
         id: new_id("sess"),
         app_id,
-        caps,
+        caps: caps.bits(),
         csrf: random_token(24),
         expires_at,
     };
     if let Err(e) = dash
         .api
-        .sessions
+        .store
         .create_session(&token_hash(&token), &session)
         .await
     {
@@ -254,7 +254,7 @@ async fn start_session(
 
 /// `POST /sign-out`: the session ends here and now.
 pub(super) async fn sign_out(State(dash): State<Dash>, form: Submitted) -> Response {
-    if let Err(e) = dash.api.sessions.delete_session(&form.viewer.hash).await {
+    if let Err(e) = dash.api.store.delete_session(&form.viewer.hash).await {
         return PageError::from(crate::api::error::ApiError::from(e)).into_response();
     }
     let mut resp = see_other("/sign-in");
@@ -298,7 +298,7 @@ pub(super) async fn portal_exchange(State(dash): State<Dash>, req: Request) -> P
         .map_or("", |(_, v)| v.trim());
     let grant = dash
         .api
-        .sessions
+        .store
         .take_portal_code(&token_hash(code), crate::now_millis())
         .await
         .map_err(crate::api::error::ApiError::from)?;
@@ -312,7 +312,7 @@ pub(super) async fn portal_exchange(State(dash): State<Dash>, req: Request) -> P
     Ok(start_session(
         &dash,
         Some(grant.app_id),
-        grant.caps,
+        crate::api::caps::Caps::from_bits(grant.caps),
         Some(grant.expires_at),
         &to,
     )

@@ -99,13 +99,33 @@ pub struct AttemptFilter {
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
 pub trait Store:
-    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore + SessionStore
 {
 }
 
 impl<T> Store for T where
-    T: AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore
+    T: AppStore
+        + EndpointStore
+        + MessageStore
+        + AuthStore
+        + DeliveryStore
+        + QueueStore
+        + SessionStore
 {
+}
+
+/// Dashboard sessions and one-time app-portal codes, by the hash of their secret text.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn create_session(&self, hash: &str, session: &DashboardSession) -> Result<()>;
+    /// The session, if it exists and has not expired at `now`.
+    async fn session(&self, hash: &str, now: Millis) -> Result<Option<DashboardSession>>;
+    async fn delete_session(&self, hash: &str) -> Result<()>;
+    async fn create_portal_code(&self, hash: &str, grant: &PortalGrant) -> Result<()>;
+    /// Takes the code: it works once (two takers at once: one gets it), not after expiry.
+    async fn take_portal_code(&self, hash: &str, now: Millis) -> Result<Option<PortalGrant>>;
+    /// Forgets the sessions and codes that expired before `now`.
+    async fn purge_sessions(&self, now: Millis) -> Result<u64>;
 }
 
 /// Applications and event types.

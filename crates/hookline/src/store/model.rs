@@ -180,6 +180,32 @@ pub struct Token {
     /// `None` for an admin token; an application id for an app-portal token.
     pub app_id: Option<String>,
     pub expires_at: Option<Millis>,
+    /// An app-portal token's capabilities (`api::caps::Caps` bits); `None`: every one.
+    pub caps: Option<i64>,
+}
+
+/// A signed-in dashboard browser (see `dashboard::session`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardSession {
+    pub id: String,
+    /// `None`: the admin dashboard; else the one application an app portal sees.
+    pub app_id: Option<String>,
+    /// `api::caps::Caps` bits.
+    pub caps: i64,
+    /// The token its forms must echo (not a credential on its own: useless without the
+    /// cookie, which a cross-site page can neither read nor send).
+    pub csrf: String,
+    pub expires_at: Millis,
+}
+
+/// What a one-time app-portal code grants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalGrant {
+    pub app_id: String,
+    /// `api::caps::Caps` bits.
+    pub caps: i64,
+    /// The code is refused after this, and the session it opens ends by then.
+    pub expires_at: Millis,
 }
 
 /// Counts of an endpoint's deliveries by status.

@@ -307,6 +307,42 @@ async fn an_app_portal_sees_its_application_only_and_what_its_capabilities_allow
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{action}");
     }
+    // The token issued with the link has the same capabilities in the API itself.
+    let token = access["token"].as_str().expect("token");
+    let secret_path = format!("/api/v1/app/{mine}/endpoint/{ep_id}/secret");
+    let (s, _) = app
+        .call_as(token, reqwest::Method::GET, &secret_path, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = app
+        .call_as(
+            token,
+            reqwest::Method::POST,
+            &format!("{secret_path}/rotate"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{e}"
+    );
+    assert!(
+        e["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("ManageEndpointSecret"),
+        "{e}"
+    );
+    let (s, _) = app
+        .call_as(
+            token,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/app/{mine}/endpoint/{ep_id}"),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     // The link works once.
     let mut again = Visitor::new(&app);
     assert_eq!(again.open_portal(url).await.0, StatusCode::UNAUTHORIZED);
@@ -317,6 +353,19 @@ async fn an_app_portal_sees_its_application_only_and_what_its_capabilities_allow
             json!({"readOnly": true, "capabilities": ["ManageEndpoint"]}),
         )
         .await;
+    let (s, _) = app
+        .call_as(
+            ro["token"].as_str().expect("token"),
+            reqwest::Method::DELETE,
+            &format!("/api/v1/app/{mine}/endpoint/{ep_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "readOnly wins over the capabilities asked for"
+    );
     let mut r = Visitor::new(&app);
     r.open_portal(ro["url"].as_str().expect("url")).await;
     let (_, page) = r.get(&format!("/app/{mine}/endpoint/{ep_id}")).await;
@@ -361,5 +410,20 @@ async fn branding_and_framing_come_from_the_configuration() {
         .await
         .expect("css");
     assert_eq!(css.trim(), ":root { --accent: #ff6600; }");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart() {
+    let dir = crate::common::fresh_dir();
+    let app = crate::common::spawn_with(crate::common::config(&dir)).await;
+    let mut v = Visitor::new(&app);
+    v.sign_in(ADMIN_TOKEN).await;
+    app.stop().await;
+    let app = crate::common::spawn_with(crate::common::config(&dir)).await;
+    v.base = app.base.clone();
+    let (s, page) = v.get("/").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("Overview"));
     app.stop().await;
 }

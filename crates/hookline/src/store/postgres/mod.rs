@@ -42,6 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../../migrations/postgres/0003_idempotency_fingerprint.sql"),
     ),
+    (
+        4,
+        include_str!("../../../migrations/postgres/0004_dashboard_sessions.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

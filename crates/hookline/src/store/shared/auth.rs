@@ -13,13 +13,14 @@ const STALE_CLAIM_MS: Millis = 60_000;
 impl<E: Engine> AuthStore for SqlStore<E> {
     async fn create_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()> {
         Stmt::new(
-            "INSERT INTO token (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO token (id, hash, app_id, expires_at, created_at, caps) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&token.id)
         .bind(hash)
         .bind(&token.app_id)
         .bind(token.expires_at)
         .bind(now)
+        .bind(token.caps)
         .execute(self.pool())
         .await
         .map_err(conflict("token"))?;
@@ -27,7 +28,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
-        let row = Stmt::new("SELECT id, app_id, expires_at FROM token WHERE hash = $1")
+        let row = Stmt::new("SELECT id, app_id, expires_at, caps FROM token WHERE hash = $1")
             .bind(hash)
             .fetch_optional(self.pool())
             .await?;
@@ -35,6 +36,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
             id: r.text("id"),
             app_id: r.opt_text("app_id"),
             expires_at: r.opt_int("expires_at"),
+            caps: r.opt_int("caps"),
         }))
     }
 
@@ -47,14 +49,15 @@ impl<E: Engine> AuthStore for SqlStore<E> {
 
     async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()> {
         Stmt::new(
-            "INSERT INTO token (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET hash = $2, app_id = $3, expires_at = $4",
+            "INSERT INTO token (id, hash, app_id, expires_at, created_at, caps) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET hash = $2, app_id = $3, expires_at = $4, caps = $6",
         )
         .bind(&token.id)
         .bind(hash)
         .bind(&token.app_id)
         .bind(token.expires_at)
         .bind(now)
+        .bind(token.caps)
         .execute(self.pool())
         .await
         .map_err(conflict("token"))?;

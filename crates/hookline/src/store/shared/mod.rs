@@ -13,6 +13,7 @@ mod auth;
 mod deliveries;
 mod endpoints;
 mod messages;
+mod sessions;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/sqlite/0006_idempotency_fingerprint.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/sqlite/0007_dashboard_sessions.sql"),
+    ),
 ];
 
 /// The SQLite store.
