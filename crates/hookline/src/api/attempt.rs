@@ -92,6 +92,24 @@ pub(crate) async fn list_attempts_by_endpoint(
     Ok(Json(list_response(&page, rows, |a| a.id.clone(), out)))
 }
 
+/// Every attempt of an application's messages, with the same filters (and `endpoint_id`)
+/// and cursors as the listings above. Not routed: Svix has no such operation; the
+/// dashboard's delivery log calls it, so its rules are the API's.
+pub(crate) async fn list_attempts_by_app(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(app_id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<ListResponse<MessageAttemptOut>>> {
+    let app = super::app::find(&state, &auth, &app_id).await?;
+    let page = page(&params, Order::Descending)?;
+    let rows = state
+        .store
+        .list_attempts(AttemptScope::App(&app.id), &page, &attempt_filter(&params)?)
+        .await?;
+    Ok(Json(list_response(&page, rows, |a| a.id.clone(), out)))
+}
+
 pub(crate) async fn get_attempt(
     State(state): State<AppState>,
     auth: Auth,

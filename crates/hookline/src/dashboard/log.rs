@@ -45,7 +45,7 @@ fn utc(v: &str) -> String {
     }
 }
 
-/// `GET /app/{app}/log`: attempts to one endpoint, filtered, newest first, on the API's cursors.
+/// `GET /app/{app}/log`: the application's attempts, filtered, newest first, on the API's cursors.
 pub(super) async fn delivery_log(
     State(dash): State<Dash>,
     viewer: Viewer,
@@ -70,35 +70,25 @@ pub(super) async fn delivery_log(
         q("after"),
         q("iterator"),
     );
-    let chosen = if endpoint.is_empty() {
-        endpoints.data.first().map(|e| e.id.clone())
-    } else {
-        Some(endpoint.clone())
-    };
-    let list = match &chosen {
-        Some(ep) => Some(
-            at_api::list_attempts_by_endpoint(
-                api(),
-                viewer.auth.clone(),
-                Path((app.id.clone(), ep.clone())),
-                call::params(&[
-                    ("limit", "50"),
-                    ("status", &st),
-                    ("event_types", &event_type),
-                    ("before", &utc(&before)),
-                    ("after", &utc(&after)),
-                    ("iterator", &iterator),
-                ]),
-            )
-            .await?
-            .0,
-        ),
-        None => None,
-    };
+    let Json(list) = at_api::list_attempts_by_app(
+        api(),
+        viewer.auth.clone(),
+        Path(app.id.clone()),
+        call::params(&[
+            ("limit", "50"),
+            ("endpoint_id", &endpoint),
+            ("status", &st),
+            ("event_types", &event_type),
+            ("before", &utc(&before)),
+            ("after", &utc(&after)),
+            ("iterator", &iterator),
+        ]),
+    )
+    .await?;
     let here = format!(
         "/app/{}/log?endpoint={}&status={}&event_type={}&before={}&after={}&",
         app.id,
-        call::enc(chosen.as_deref().unwrap_or("")),
+        call::enc(&endpoint),
         call::enc(&st),
         call::enc(&event_type),
         call::enc(&before),
@@ -109,7 +99,8 @@ pub(super) async fn delivery_log(
         h1 { "Delivery log" }
         form.inline method="get" action={ "/app/" (app.id) "/log" } {
             div { label for="f-endpoint" { "Endpoint" } select #f-endpoint name="endpoint" {
-                @for e in &endpoints.data { option value=(e.id) selected[chosen.as_deref() == Some(e.id.as_str())] { (e.url) } } } }
+                option value="" { "all" }
+                @for e in &endpoints.data { option value=(e.id) selected[endpoint == e.id] { (e.url) } } } }
             div { label for="f-status" { "Status" } select #f-status name="status" {
                 @for (v, l) in [("", "any"), ("0", "success"), ("2", "failed"), ("1", "pending"), ("3", "sending")] { option value=(v) selected[st == v] { (l) } } } }
             div { label for="f-type" { "Event type" } input #f-type type="text" name="event_type" value=(event_type); }
@@ -117,13 +108,14 @@ pub(super) async fn delivery_log(
             div { label for="f-before" { "Before (UTC)" } input #f-before type="datetime-local" name="before" value=(before); }
             button type="submit" { "Filter" }
         }
-        @match &list {
-            None => { section.empty { p { "No endpoints yet, so no attempts: add one on the " a href={ "/app/" (app.id) } { "application's page" } "." } } }
-            Some(l) if l.data.is_empty() => { section.empty { p { "No attempts match." } } }
-            Some(l) => {
-                section.scroll { (attempt_table(&app.id, &l.data)) }
-                (call::pager(&here, &l.prev_iterator, &l.iterator, l.done, !iterator.is_empty()))
+        @if list.data.is_empty() && iterator.is_empty() {
+            section.empty {
+                @if endpoints.data.is_empty() { p { "No endpoints yet, so no attempts: add one on the " a href={ "/app/" (app.id) } { "application's page" } "." } }
+                @else { p { "No attempts match." } }
             }
+        } @else {
+            section.scroll { (attempt_table(&app.id, &list.data)) }
+            (call::pager(&here, &list.prev_iterator, &list.iterator, list.done, !iterator.is_empty()))
         }
     };
     Ok(page(&dash, Some(&viewer), "Delivery log", body))

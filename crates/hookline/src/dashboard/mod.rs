@@ -25,6 +25,7 @@ mod app;
 mod assets;
 mod auth;
 mod call;
+mod chart;
 mod endpoint;
 mod log;
 mod overview;

@@ -7,21 +7,31 @@ use axum::response::IntoResponse;
 use maud::{Markup, html};
 
 use super::auth::Viewer;
-use super::view::{PageResult, page, pretty, see_other, time_text};
-use super::{Dash, call};
+use super::view::{PageResult, page, pretty, see_other, time, time_text};
+use super::{Dash, call, chart};
 use crate::api::extract::Params;
 
-/// `GET /`: queue depth, and where to go next.
-pub(super) async fn overview(State(dash): State<Dash>, viewer: Viewer) -> PageResult {
+/// `GET /`: activity over time, endpoints not delivering, queue depth, applications.
+pub(super) async fn overview(
+    State(dash): State<Dash>,
+    viewer: Viewer,
+    params: Params,
+) -> PageResult {
     if let Some(app) = &viewer.auth.app_id {
         return Ok(see_other(&format!("/app/{app}")));
     }
-    let g = dash
-        .api
-        .store
-        .gauges(crate::now_millis())
+    // The operator's pages only: these counts span every application.
+    viewer.auth.require_admin()?;
+    let now = crate::now_millis();
+    let store = &dash.api.store;
+    let db = crate::api::error::ApiError::from;
+    let g = store.gauges(now).await.map_err(db)?;
+    let range = chart::Range::named(params.str("range"));
+    let activity = store
+        .activity(range.since(now), range.bucket_ms)
         .await
-        .map_err(crate::api::error::ApiError::from)?;
+        .map_err(db)?;
+    let failing = store.failing_endpoints(20).await.map_err(db)?;
     let Json(apps) = crate::api::app::list_apps(
         State(dash.api.clone()),
         viewer.auth.clone(),
@@ -30,6 +40,37 @@ pub(super) async fn overview(State(dash): State<Dash>, viewer: Viewer) -> PageRe
     .await?;
     let body = html! {
         h1 { "Overview" }
+        section {
+            h2 { "Activity" }
+            nav.ranges aria-label="Time range" {
+                @for r in chart::RANGES {
+                    a href={ "/?range=" (r.name) } aria-current=[(r == range).then_some("page")] { (r.label) }
+                }
+            }
+            (chart::chart(range, &activity))
+        }
+        h2 { "Endpoints not delivering" }
+        @if failing.is_empty() {
+            p.muted { "None: every endpoint's last attempt succeeded." }
+        } @else {
+            section.scroll {
+                table {
+                    thead { tr { th { "Endpoint" } th { "Application" } th { "State" } } }
+                    tbody {
+                        @for e in &failing {
+                            tr {
+                                td { a href={ "/app/" (e.app_id) "/endpoint/" (e.id) } { (e.url) } }
+                                td { a href={ "/app/" (e.app_id) } { code { (e.app_id) } } }
+                                td {
+                                    @if e.disabled { span.badge.bad { "disabled" } " " }
+                                    @if let Some(t) = e.failing_since { "failing since " (time(t)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         div.grid {
             section { h2 { "Due now" } p.stat { (g.due_now) } p.hint { "deliveries waiting for a worker" } }
             section { h2 { "Scheduled" } p.stat { (g.scheduled_later) } p.hint { "retries due later" } }

@@ -99,7 +99,14 @@ pub struct AttemptFilter {
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
 pub trait Store:
-    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore + SessionStore
+    AppStore
+    + EndpointStore
+    + MessageStore
+    + AuthStore
+    + DeliveryStore
+    + QueueStore
+    + SessionStore
+    + ActivityStore
 {
 }
 
@@ -111,7 +118,18 @@ impl<T> Store for T where
         + DeliveryStore
         + QueueStore
         + SessionStore
+        + ActivityStore
 {
+}
+
+/// What the dashboard's overview counts.
+#[async_trait]
+pub trait ActivityStore: Send + Sync + 'static {
+    /// Messages accepted and attempts by status since `since`, in buckets of `bucket_ms`
+    /// (bucket 0 starts at `since`), read on the ids' time order (an index range).
+    async fn activity(&self, since: Millis, bucket_ms: i64) -> Result<Vec<ActivityBucket>>;
+    /// Endpoints disabled or failing without a success since some time, longest first.
+    async fn failing_endpoints(&self, limit: usize) -> Result<Vec<FailingEndpoint>>;
 }
 
 /// Dashboard sessions and one-time app-portal codes, by the hash of their secret text.
@@ -219,6 +237,8 @@ pub trait MessageStore: Send + Sync + 'static {
 pub enum AttemptScope<'a> {
     Message(&'a str),
     Endpoint(&'a str),
+    /// Every attempt of an application's messages (the dashboard's delivery log).
+    App(&'a str),
 }
 
 /// The queue's hot path, which each engine writes its own way: SQLite through its

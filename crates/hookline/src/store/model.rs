@@ -227,3 +227,24 @@ pub enum Idempotent {
     /// The key was claimed by a different request (another fingerprint).
     OtherRequest,
 }
+
+/// One bucket of `ActivityStore::activity`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActivityBucket {
+    /// Its index from the start (0 is the oldest).
+    pub index: i64,
+    pub messages: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+/// An endpoint that is not delivering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailingEndpoint {
+    pub id: String,
+    pub app_id: String,
+    pub url: String,
+    pub disabled: bool,
+    /// When its current run of failures began, if one is going on.
+    pub failing_since: Option<Millis>,
+}

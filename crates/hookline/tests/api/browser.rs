@@ -85,6 +85,9 @@ async fn an_operator_and_a_customer_use_the_dashboard_in_chromium() {
     b.type_into("#token", ADMIN_TOKEN).await;
     b.click("form[action='/sign-in'] button").await;
     b.wait_for_text("Overview", false).await;
+    // The chart counts the message and its delivered attempt.
+    b.wait_for_text("messages 1", false).await;
+    b.wait_for_text("delivered 1", false).await;
     b.screenshot(&shots.join("overview.png")).await;
     assert!(!b.url().await.contains(ADMIN_TOKEN));
 

@@ -8,6 +8,7 @@
 //!
 //! How to add a table or a method: see `README.md` beside this file.
 
+mod activity;
 mod apps;
 mod auth;
 mod deliveries;

@@ -125,6 +125,7 @@ macro_rules! on_both {
 on_both!(
     sessions_end_at_expiry_sign_out_or_with_their_application,
     portal_codes_work_once_and_not_late,
+    activity_counts_by_bucket_and_lists_endpoints_not_delivering,
     pages_forward_and_back_in_both_orders,
     uids_are_unique_and_addressable,
     ids_sort_byte_by_byte_whatever_the_locale,
@@ -196,6 +197,7 @@ mod sessions;
 mod shared;
 
 use sessions::{
+    activity_counts_by_bucket_and_lists_endpoints_not_delivering,
     portal_codes_work_once_and_not_late, sessions_end_at_expiry_sign_out_or_with_their_application,
 };
 

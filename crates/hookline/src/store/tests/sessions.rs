@@ -65,3 +65,46 @@ pub(super) async fn portal_codes_work_once_and_not_late(t: TestStore) {
         "spent by the late try"
     );
 }
+
+pub(super) async fn activity_counts_by_bucket_and_lists_endpoints_not_delivering(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_endpoint(&endpoint("ep_1", "app_a"))
+        .await
+        .expect("ep");
+    s.create_endpoint(&endpoint("ep_2", "app_a"))
+        .await
+        .expect("ep");
+    let now = crate::now_millis();
+    // Two messages a minute apart, made with ids of their own time (as the API makes them),
+    // and one from before the window, which is not counted.
+    for (n, at) in [
+        (1, now - 120_000),
+        (2, now - 60_000),
+        (3, now - 61_000),
+        (4, now),
+    ] {
+        let msg = Message {
+            id: crate::ids::id_floor("msg", at) + &n.to_string(),
+            app_id: "app_a".into(),
+            event_id: None,
+            event_type: "a.b".into(),
+            channels: None,
+            payload: Some("{}".into()),
+            payload_expires_at: i64::MAX,
+            created_at: at,
+        };
+        s.create_message(&msg, &Targets::Only(vec![]), at)
+            .await
+            .expect("message");
+    }
+    let since = now - 90_000;
+    let got = s.activity(since, 60_000).await.expect("activity");
+    let messages: Vec<(i64, i64)> = got.iter().map(|b| (b.index, b.messages)).collect();
+    assert_eq!(messages, vec![(0, 2), (1, 1)], "{got:?}");
+    assert!(s.failing_endpoints(10).await.expect("failing").is_empty());
+    s.disable_endpoint("ep_2", now).await.expect("disable");
+    let failing = s.failing_endpoints(10).await.expect("failing");
+    assert_eq!(failing.len(), 1);
+    assert!(failing[0].disabled && failing[0].id == "ep_2" && failing[0].app_id == "app_a");
+}
