@@ -156,7 +156,7 @@ pub(super) async fn sign_in_page(
         params
             .str("ended")
             .is_some()
-            .then_some("Your session has ended: sign in again."),
+            .then_some("Your session has ended: sign in again (or, for an app portal, open a new link)."),
         StatusCode::OK,
     )
 }
