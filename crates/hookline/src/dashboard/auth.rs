@@ -153,10 +153,9 @@ pub(super) async fn sign_in_page(
 ) -> Response {
     sign_in_form(
         &dash,
-        params
-            .str("ended")
-            .is_some()
-            .then_some("Your session has ended: sign in again (or, for an app portal, open a new link)."),
+        params.str("ended").is_some().then_some(
+            "Your session has ended: sign in again (or, for an app portal, open a new link).",
+        ),
         StatusCode::OK,
     )
 }
