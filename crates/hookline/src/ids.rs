@@ -36,6 +36,22 @@ pub fn new_id(prefix: &str) -> String {
     id
 }
 
+/// The smallest id with `prefix` that [`new_id`] could make at `millis`: ids made from
+/// then on sort at or after it, so `id >= floor` finds them on the primary key's index.
+pub fn id_floor(prefix: &str, millis: i64) -> String {
+    let mut n = (u128::try_from(millis.max(0)).unwrap_or(0) & 0xffff_ffff_ffff) << 80;
+    let mut digits = [b'0'; 22];
+    for d in digits.iter_mut().rev() {
+        *d = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    let mut id = String::with_capacity(prefix.len() + 23);
+    id.push_str(prefix);
+    id.push('_');
+    id.extend(digits.iter().map(|&b| char::from(b)));
+    id
+}
+
 /// Random bytes as URL-safe base64 without padding: tokens and secrets.
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine as _;

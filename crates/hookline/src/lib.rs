@@ -6,6 +6,7 @@
 //! - [`config`]: layered configuration (defaults, `hookline.toml`, `HOOKLINE_*`, flags).
 //! - [`server`]: [`server::Application`] binds the listener; `run` serves until shutdown.
 //! - [`api`]: the HTTP API, one file per resource, errors mapped to Svix's bodies.
+//! - [`dashboard`]: the web dashboard and app portal, on the API's own handlers.
 //! - [`store`]: the storage interface, written once for SQLite and PostgreSQL.
 //! - [`crypto`]: secrets sealed at rest, token hashes. [`ids`]: time-ordered prefixed ids.
 //! - [`gateway`]: the inbound gateway: providers' webhooks received at `/in/{source}`.
@@ -21,6 +22,7 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod data_dir;
 pub mod engine;
 pub mod gateway;

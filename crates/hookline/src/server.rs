@@ -40,6 +40,7 @@ pub struct Application {
     engine: Engine,
     role: Role,
     limits: connections::Limits,
+    dashboard: Arc<crate::dashboard::Settings>,
     /// An admin token created on this start (first start, no `HOOKLINE_ADMIN_TOKEN`): the
     /// caller shows it once; only its hash is stored.
     pub new_admin_token: Option<String>,
@@ -106,6 +107,10 @@ impl Application {
             }),
             listen: Arc::default(),
         };
+        let dashboard = Arc::new(crate::dashboard::Settings::new(
+            config.dashboard.clone(),
+            &state.public_url,
+        )?);
         let sender = Sender::new(
             Guard {
                 allow: config.ssrf_allow.clone(),
@@ -144,6 +149,7 @@ impl Application {
             engine,
             role: config.role,
             limits: connection_limits(config),
+            dashboard,
             new_admin_token,
         })
     }
@@ -176,7 +182,13 @@ impl Application {
             answers.close_all();
         };
         let router = match self.role {
-            Role::All | Role::Api => api::router(self.state),
+            Role::All | Role::Api => {
+                let pages = crate::dashboard::router(crate::dashboard::Dash {
+                    api: self.state.clone(),
+                    settings: self.dashboard,
+                });
+                api::router(self.state, pages)
+            }
             // A worker answers only its health check.
             Role::Worker => api::health_router(self.state),
         };
@@ -230,6 +242,7 @@ async fn ensure_admin_token(
             app_id: None,
             expires_at: None,
             name: None,
+            caps: None,
         };
         store
             .replace_token(&record, &token_hash(token), now)
@@ -254,6 +267,7 @@ async fn ensure_admin_token(
         app_id: None,
         expires_at: None,
         name: None,
+        caps: None,
     };
     store
         .create_token(&record, &token_hash(&token), now)
@@ -261,10 +275,14 @@ async fn ensure_admin_token(
     Ok(Some(token))
 }
 
-/// The background cleaner: idempotency keys past their time, payloads past their retention,
-/// received requests past theirs (rejections after an hour).
+/// The background cleaner: idempotency keys past their time, payloads past their
+/// retention, received requests past theirs (rejections after an hour), dashboard sessions
+/// and portal codes past their expiry.
 async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        if let Err(e) = store.purge_sessions(crate::now_millis()).await {
+            tracing::warn!(error = %e, "purging dashboard sessions");
+        }
         match store.expire_payloads(crate::now_millis()).await {
             Ok(n) if n > 0 => tracing::info!(expired = n, "payloads past their retention removed"),
             Ok(_) => {}

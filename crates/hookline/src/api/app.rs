@@ -14,7 +14,7 @@ use super::{AppState, list_response, page};
 use crate::ids::new_id;
 use crate::store::{Application, Order};
 
-pub(super) fn out(a: Application) -> ApplicationOut {
+pub(crate) fn out(a: Application) -> ApplicationOut {
     ApplicationOut {
         id: a.id,
         uid: a.uid,
@@ -26,7 +26,7 @@ pub(super) fn out(a: Application) -> ApplicationOut {
     }
 }
 
-pub(super) fn check(input: &ApplicationIn, loc: &str) -> ApiResult<()> {
+pub(crate) fn check(input: &ApplicationIn, loc: &str) -> ApiResult<()> {
     if input.name.trim().is_empty() {
         return Err(ApiError::invalid(
             &format!("{loc}.name"),
@@ -41,7 +41,7 @@ pub(super) fn check(input: &ApplicationIn, loc: &str) -> ApiResult<()> {
 }
 
 /// A new application from checked input.
-pub(super) fn new_app(input: ApplicationIn, now: i64) -> Application {
+pub(crate) fn new_app(input: ApplicationIn, now: i64) -> Application {
     Application {
         id: new_id("app"),
         uid: input.uid,
@@ -56,7 +56,7 @@ pub(super) fn new_app(input: ApplicationIn, now: i64) -> Application {
 /// Creates an application named by a path that did not resolve (Svix's "create on the
 /// fly"): the path becomes its uid unless the body gives one. A concurrent request that
 /// created it first wins, and its application is used.
-pub(super) async fn create_on_the_fly(
+pub(crate) async fn create_on_the_fly(
     state: &AppState,
     path_id: &str,
     input: ApplicationIn,
@@ -78,14 +78,14 @@ pub(super) async fn create_on_the_fly(
 }
 
 /// The application `id_or_uid`, if this token may see it.
-pub(super) async fn find(state: &AppState, auth: &Auth, id_or_uid: &str) -> ApiResult<Application> {
+pub(crate) async fn find(state: &AppState, auth: &Auth, id_or_uid: &str) -> ApiResult<Application> {
     match state.app(id_or_uid).await? {
         Some(a) if auth.can_see(&a.id) => Ok(a),
         _ => Err(ApiError::NotFound("application")),
     }
 }
 
-pub(super) async fn list_apps(
+pub(crate) async fn list_apps(
     State(state): State<AppState>,
     auth: Auth,
     params: Params,
@@ -96,7 +96,7 @@ pub(super) async fn list_apps(
     Ok(Json(list_response(&page, rows, |a| a.id.clone(), out)))
 }
 
-pub(super) async fn create_app(
+pub(crate) async fn create_app(
     State(state): State<AppState>,
     auth: Auth,
     params: Params,
@@ -115,7 +115,7 @@ pub(super) async fn create_app(
     Ok((StatusCode::CREATED, Json(out(app))))
 }
 
-pub(super) async fn get_app(
+pub(crate) async fn get_app(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -125,7 +125,7 @@ pub(super) async fn get_app(
 
 /// PUT: replaces the application, or creates it (201) when `app_id` is unknown, with
 /// `app_id` as its uid.
-pub(super) async fn update_app(
+pub(crate) async fn update_app(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -154,7 +154,7 @@ pub(super) async fn update_app(
     }
 }
 
-pub(super) async fn patch_app(
+pub(crate) async fn patch_app(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -181,7 +181,7 @@ pub(super) async fn patch_app(
     Ok(Json(out(app)))
 }
 
-pub(super) async fn delete_app(
+pub(crate) async fn delete_app(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,

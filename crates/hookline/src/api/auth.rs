@@ -7,13 +7,15 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, parse_json};
 use super::types::{AppPortalAccessIn, AppPortalAccessOut};
 use super::{AppState, app};
+use crate::api::caps::Caps;
 use crate::crypto::token_hash;
+use crate::dashboard::session::PortalGrant;
 use crate::ids::{new_id, random_token};
 use crate::store::Token;
 
 /// Issues an app-portal token (admin only). With `application`, creates the application
 /// first when it does not exist, as Svix does.
-pub(super) async fn app_portal_access(
+pub(crate) async fn app_portal_access(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -42,6 +44,10 @@ pub(super) async fn app_portal_access(
         },
     };
     let expiry = i64::from(input.expiry.unwrap_or(7 * 24 * 3600));
+    let caps = Caps::grant(
+        input.capabilities.as_deref(),
+        input.read_only.unwrap_or(false),
+    );
     let now = crate::now_millis();
     let token = format!("appsk_{}", random_token(32));
     let record = Token {
@@ -49,13 +55,29 @@ pub(super) async fn app_portal_access(
         app_id: Some(application.id),
         expires_at: Some(now + expiry * 1000),
         name: None,
+        caps: Some(caps.bits()),
     };
+    let app_id = record.app_id.clone().unwrap_or_default();
     state
         .store
         .create_token(&record, &token_hash(&token), now)
         .await?;
+    // The link carries a code of its own, not the token: it opens one dashboard session
+    // and is spent, while the token stays an API credential (with the same capabilities,
+    // enforced by the handlers) for the operator's backend or an embedded frontend.
+    // In the fragment, so no server or proxy on the way logs it.
+    let code = random_token(32);
+    let grant = PortalGrant {
+        app_id,
+        caps: caps.bits(),
+        expires_at: now + expiry * 1000,
+    };
+    state
+        .store
+        .create_portal_code(&token_hash(&code), &grant)
+        .await?;
     Ok(Json(AppPortalAccessOut {
-        url: format!("{}/app-portal#key={token}", state.public_url),
+        url: format!("{}/app-portal#key={code}", state.public_url),
         token,
     }))
 }

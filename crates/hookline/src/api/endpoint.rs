@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use hookline_sig::{Algorithm, Scheme, presets};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{Auth, Body, Params};
+use super::extract::{Auth, Body, Cap, Params};
 use super::types::{
     EndpointIn, EndpointOut, EndpointPatch, ListResponse, check_list, check_metadata,
     check_throttle, check_uid, check_url, format_date,
@@ -40,7 +40,7 @@ pub(super) const SENSITIVE_HEADERS: &[&str] = &[
     "x-auth-token",
 ];
 
-pub(super) fn out(e: Endpoint) -> EndpointOut {
+pub(crate) fn out(e: Endpoint) -> EndpointOut {
     EndpointOut {
         id: e.id,
         uid: e.uid,
@@ -62,7 +62,7 @@ pub(super) fn out(e: Endpoint) -> EndpointOut {
 }
 
 /// A preset Hookline can send with.
-pub(super) fn sending_scheme(name: &str) -> ApiResult<&'static Scheme> {
+pub(crate) fn sending_scheme(name: &str) -> ApiResult<&'static Scheme> {
     presets::by_name(name)
         .filter(|s| s.can_sign())
         .ok_or_else(|| {
@@ -82,7 +82,7 @@ pub(super) fn sending_scheme(name: &str) -> ApiResult<&'static Scheme> {
 }
 
 /// A fresh secret in the form the scheme signs with.
-pub(super) fn new_secret(scheme: &Scheme) -> ApiResult<String> {
+pub(crate) fn new_secret(scheme: &Scheme) -> ApiResult<String> {
     use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let seed = || {
@@ -108,7 +108,7 @@ pub(super) fn new_secret(scheme: &Scheme) -> ApiResult<String> {
 }
 
 /// The secret must be usable by the scheme; Svix's own format for base64-keyed schemes.
-pub(super) fn check_secret(loc: &str, scheme: &Scheme, secret: &str) -> ApiResult<()> {
+pub(crate) fn check_secret(loc: &str, scheme: &Scheme, secret: &str) -> ApiResult<()> {
     match secret_problem(scheme, secret) {
         Some(why) => Err(ApiError::invalid(loc, why)),
         None => Ok(()),
@@ -143,7 +143,7 @@ fn whsec_keyed(scheme: &Scheme) -> bool {
 /// A new scheme for an existing endpoint: its stored secret must sign with it. The body is
 /// valid on its own; what refuses it is the endpoint's state (its secret), hence 409, not
 /// 422: the same body is accepted for an endpoint whose secret suits the scheme.
-pub(super) fn check_scheme_change(scheme: &Scheme, stored_secret: &str) -> ApiResult<()> {
+pub(crate) fn check_scheme_change(scheme: &Scheme, stored_secret: &str) -> ApiResult<()> {
     match secret_problem(scheme, stored_secret) {
         Some(why) => Err(ApiError::Conflict(format!(
             "signatureScheme: the endpoint's current secret does not suit scheme {}: {why}",
@@ -157,7 +157,7 @@ pub(super) fn check_scheme_change(scheme: &Scheme, stored_secret: &str) -> ApiRe
 /// scheme the document describes the form and a key outside it is a 422; a scheme keyed
 /// otherwise (raw, Ed25519, ECDSA keys) is the endpoint's state, which the document cannot
 /// know, so a key it refuses is a 409 (as for a scheme change).
-pub(super) fn check_rotated_key(scheme: &Scheme, key: &str) -> ApiResult<()> {
+pub(crate) fn check_rotated_key(scheme: &Scheme, key: &str) -> ApiResult<()> {
     if whsec_keyed(scheme) {
         return check_secret("body.key", scheme, key);
     }
@@ -170,7 +170,7 @@ pub(super) fn check_rotated_key(scheme: &Scheme, key: &str) -> ApiResult<()> {
     }
 }
 
-pub(super) fn check_headers(loc: &str, headers: &BTreeMap<String, String>) -> ApiResult<()> {
+pub(crate) fn check_headers(loc: &str, headers: &BTreeMap<String, String>) -> ApiResult<()> {
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
         let valid_name = axum::http::HeaderName::from_bytes(name.as_bytes()).is_ok();
@@ -222,7 +222,7 @@ fn check_input(input: &EndpointIn) -> ApiResult<()> {
 }
 
 /// The endpoint `id_or_uid` of an application this token may see.
-pub(super) async fn find(
+pub(crate) async fn find(
     state: &AppState,
     auth: &Auth,
     app_id: &str,
@@ -237,7 +237,7 @@ pub(super) async fn find(
     Ok((app, ep))
 }
 
-pub(super) async fn list_endpoints(
+pub(crate) async fn list_endpoints(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -249,13 +249,14 @@ pub(super) async fn list_endpoints(
     Ok(Json(list_response(&page, rows, |e| e.id.clone(), out)))
 }
 
-pub(super) async fn create_endpoint(
+pub(crate) async fn create_endpoint(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
     Body(input): Body<EndpointIn>,
 ) -> ApiResult<(StatusCode, Json<EndpointOut>)> {
     let app = app::find(&state, &auth, &app_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     check_input(&input)?;
     let scheme = sending_scheme(input.signature_scheme.as_deref().unwrap_or(DEFAULT_SCHEME))?;
     let secret = match input.secret {
@@ -296,7 +297,7 @@ pub(super) async fn create_endpoint(
     Ok((StatusCode::CREATED, Json(out(ep))))
 }
 
-pub(super) async fn get_endpoint(
+pub(crate) async fn get_endpoint(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
@@ -305,13 +306,14 @@ pub(super) async fn get_endpoint(
 }
 
 /// PUT: replaces the endpoint's settings (not its secret or headers), or creates it (201).
-pub(super) async fn update_endpoint(
+pub(crate) async fn update_endpoint(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<EndpointIn>,
 ) -> ApiResult<(StatusCode, Json<EndpointOut>)> {
     let app = app::find(&state, &auth, &app_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     let Some(mut ep) = state.store.endpoint(&app.id, &ep_id).await? else {
         check_uid("path.endpoint_id", &ep_id)?;
         let uid = input.uid.clone().or(Some(ep_id));
@@ -348,13 +350,14 @@ pub(super) async fn update_endpoint(
     Ok((StatusCode::OK, Json(out(ep))))
 }
 
-pub(super) async fn patch_endpoint(
+pub(crate) async fn patch_endpoint(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(patch): Body<EndpointPatch>,
 ) -> ApiResult<Json<EndpointOut>> {
     let (app, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     if let Some(url) = patch.url.as_value() {
         check_url("body.url", url)?;
     }
@@ -405,12 +408,13 @@ pub(super) async fn patch_endpoint(
     Ok(Json(out(ep)))
 }
 
-pub(super) async fn delete_endpoint(
+pub(crate) async fn delete_endpoint(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let (app, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     state.store.delete_endpoint(&app.id, &ep.id).await?;
     state
         .operational

@@ -12,7 +12,7 @@ use super::endpoint::{
     SENSITIVE_HEADERS, check_headers, check_rotated_key, find, new_secret, sending_scheme,
 };
 use super::error::{ApiError, ApiResult};
-use super::extract::{Auth, Body, Params};
+use super::extract::{Auth, Body, Cap, Params};
 use super::types::{
     EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn, EndpointSecretOut,
     EndpointSecretRotateIn, EndpointStats, EventExampleIn, MessageOut, RecoverIn, RecoverOut,
@@ -35,12 +35,13 @@ fn shown_secret(scheme: &Scheme, secret: &str) -> ApiResult<String> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored key does not parse")))
 }
 
-pub(super) async fn get_secret(
+pub(crate) async fn get_secret(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
 ) -> ApiResult<Json<EndpointSecretOut>> {
     let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ViewEndpointSecret)?;
     let scheme = sending_scheme(&ep.signature_scheme)?;
     Ok(Json(EndpointSecretOut {
         key: shown_secret(scheme, &ep.secret)?,
@@ -49,13 +50,14 @@ pub(super) async fn get_secret(
 
 /// Makes `key` (or a fresh secret) current; the old one keeps signing for the grace period.
 /// Answers with the new secret as JSON, as today's SDKs expect.
-pub(super) async fn rotate_secret(
+pub(crate) async fn rotate_secret(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<EndpointSecretRotateIn>,
 ) -> ApiResult<Json<EndpointSecretOut>> {
     let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ManageEndpointSecret)?;
     let scheme = sending_scheme(&ep.signature_scheme)?;
     let grace = input.grace_period_seconds.unwrap_or(86_400);
     if grace > 604_800 {
@@ -99,7 +101,7 @@ fn headers_out(headers: &BTreeMap<String, String>) -> EndpointHeadersOut {
     }
 }
 
-pub(super) async fn get_headers(
+pub(crate) async fn get_headers(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
@@ -108,13 +110,14 @@ pub(super) async fn get_headers(
     Ok(Json(headers_out(&ep.headers)))
 }
 
-pub(super) async fn update_headers(
+pub(crate) async fn update_headers(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<EndpointHeadersIn>,
 ) -> ApiResult<StatusCode> {
     let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     check_headers("body.headers", &input.headers)?;
     ep.headers = input.headers;
     ep.updated_at = crate::now_millis();
@@ -122,13 +125,14 @@ pub(super) async fn update_headers(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn patch_headers(
+pub(crate) async fn patch_headers(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<EndpointHeadersPatchIn>,
 ) -> ApiResult<StatusCode> {
     let (_, mut ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::ManageEndpoint)?;
     for (name, value) in input.headers {
         match value {
             Some(v) => {
@@ -145,7 +149,7 @@ pub(super) async fn patch_headers(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn endpoint_stats(
+pub(crate) async fn endpoint_stats(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
@@ -166,13 +170,14 @@ pub(super) async fn endpoint_stats(
 }
 
 /// Re-schedules every failed delivery to this endpoint of messages created since `since`.
-pub(super) async fn recover(
+pub(crate) async fn recover(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<RecoverIn>,
 ) -> ApiResult<(StatusCode, Json<RecoverOut>)> {
     let (_, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::CreateAttempts)?;
     let since = parse_date("body.since", &input.since)?;
     let until = input
         .until
@@ -201,13 +206,14 @@ pub(super) async fn recover(
 
 /// Sends an example of `eventType` to this endpoint only: the event type's schema example
 /// when it has one, else a small placeholder.
-pub(super) async fn send_example(
+pub(crate) async fn send_example(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, ep_id)): Path<(String, String)>,
     Body(input): Body<EventExampleIn>,
 ) -> ApiResult<Json<MessageOut>> {
     let (app, ep) = find(&state, &auth, &app_id, &ep_id).await?;
+    auth.require(Cap::CreateAttempts)?;
     check_uid("body.eventType", &input.event_type)?;
     let et = state
         .store

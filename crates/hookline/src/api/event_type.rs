@@ -50,7 +50,7 @@ async fn find(state: &AppState, name: &str) -> ApiResult<EventType> {
         .ok_or(ApiError::NotFound("event type"))
 }
 
-pub(super) async fn list_event_types(
+pub(crate) async fn list_event_types(
     State(state): State<AppState>,
     _auth: Auth,
     params: Params,
@@ -69,7 +69,7 @@ pub(super) async fn list_event_types(
     )))
 }
 
-pub(super) async fn create_event_type(
+pub(crate) async fn create_event_type(
     State(state): State<AppState>,
     auth: Auth,
     Body(input): Body<EventTypeIn>,
@@ -109,7 +109,7 @@ pub(super) async fn create_event_type(
     Ok((StatusCode::CREATED, Json(out(et, true))))
 }
 
-pub(super) async fn get_event_type(
+pub(crate) async fn get_event_type(
     State(state): State<AppState>,
     _auth: Auth,
     Path(name): Path<String>,
@@ -118,7 +118,7 @@ pub(super) async fn get_event_type(
 }
 
 /// PUT: replaces, or creates (201) when unknown.
-pub(super) async fn update_event_type(
+pub(crate) async fn update_event_type(
     State(state): State<AppState>,
     auth: Auth,
     Path(name): Path<String>,
@@ -157,7 +157,7 @@ pub(super) async fn update_event_type(
     }
 }
 
-pub(super) async fn patch_event_type(
+pub(crate) async fn patch_event_type(
     State(state): State<AppState>,
     auth: Auth,
     Path(name): Path<String>,
@@ -178,7 +178,7 @@ pub(super) async fn patch_event_type(
 }
 
 /// Archives the event type (Svix's behaviour: messages keep a valid type).
-pub(super) async fn delete_event_type(
+pub(crate) async fn delete_event_type(
     State(state): State<AppState>,
     auth: Auth,
     Path(name): Path<String>,

@@ -18,13 +18,40 @@ use crate::crypto::token_hash;
 mod strict;
 pub(crate) use strict::{NUL_MESSAGE, NULL_MESSAGE, non_null};
 
-/// Who is calling: an admin token, or an app-portal token limited to one application.
+/// Who is calling: an admin token, or an app-portal token limited to one application
+/// and to what its capabilities allow.
 #[derive(Clone, Debug)]
 pub struct Auth {
     pub app_id: Option<Arc<str>>,
+    /// What an app-portal caller may do besides seeing its application (an admin: all).
+    pub caps: Caps,
 }
 
+pub use super::caps::{Cap, Caps};
+
 impl Auth {
+    /// An admin: every application, every operation.
+    pub fn admin() -> Auth {
+        Auth {
+            app_id: None,
+            caps: Caps::ALL,
+        }
+    }
+
+    /// Operations an app-portal token needs a capability for (Svix's `capabilities` on
+    /// `app-portal-access`). Refused with 403 naming the capability: the caller can see
+    /// the application, so hiding it behind a 404 would only confuse.
+    pub fn require(&self, cap: Cap) -> ApiResult<()> {
+        if self.caps.has(cap) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this token lacks the {} capability",
+                cap.name()
+            )))
+        }
+    }
+
     /// Admin-only operations.
     pub fn require_admin(&self) -> ApiResult<()> {
         match self.app_id {
@@ -63,6 +90,11 @@ pub(crate) async fn authenticate(headers: &HeaderMap, state: &AppState) -> ApiRe
     })?;
     let token = bearer_token(header)
         .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
+    token_auth(token, state).await
+}
+
+/// Who `token` is, if anyone: the API's bearer tokens, and the dashboard's sign-in form.
+pub(crate) async fn token_auth(token: &str, state: &AppState) -> ApiResult<Auth> {
     let hash = token_hash(token);
     let generation = state.store.generation();
     let now = std::time::Instant::now();
@@ -80,6 +112,7 @@ pub(crate) async fn authenticate(headers: &HeaderMap, state: &AppState) -> ApiRe
     match found {
         Some(t) if t.expires_at.is_none_or(|e| e > crate::now_millis()) => Ok(Auth {
             app_id: t.app_id.map(Arc::from),
+            caps: t.caps.map_or(Caps::ALL, Caps::from_bits),
         }),
         _ => Err(ApiError::Unauthorized("invalid token".into())),
     }
@@ -222,6 +255,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
+    /// Parameters given as pairs (the dashboard passes its own query through the API's).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     pub fn str(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

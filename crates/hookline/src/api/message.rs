@@ -13,7 +13,7 @@ use super::{AppState, app, list_response, page};
 use crate::ids::new_id;
 use crate::store::{Application, Message, MessageFilter, Order, Targets};
 
-pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
+pub(crate) fn out(m: Message, with_content: bool) -> MessageOut {
     let payload = match (&m.payload, with_content) {
         (Some(p), true) => serde_json::from_str(p).unwrap_or(Value::Null),
         _ => Value::Object(serde_json::Map::new()),
@@ -30,7 +30,7 @@ pub(super) fn out(m: Message, with_content: bool) -> MessageOut {
 
 /// Stores a message and its deliveries: to `only` when given, else to every matching endpoint.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn store_message(
+pub(crate) async fn store_message(
     state: &AppState,
     app: &Application,
     event_id: Option<String>,
@@ -61,7 +61,7 @@ pub(super) async fn store_message(
     Ok(msg)
 }
 
-pub(super) async fn create_message(
+pub(crate) async fn create_message(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -129,7 +129,7 @@ pub(super) async fn create_message(
 }
 
 /// Filters shared by message and attempt listings.
-pub(super) fn filter(params: &Params) -> ApiResult<MessageFilter> {
+pub(crate) fn filter(params: &Params) -> ApiResult<MessageFilter> {
     let delivery_status = match params.int("status", 0, 3)? {
         Some(n) => crate::store::DeliveryStatus::from_i64(n),
         None => None,
@@ -143,7 +143,7 @@ pub(super) fn filter(params: &Params) -> ApiResult<MessageFilter> {
     })
 }
 
-pub(super) async fn list_messages(
+pub(crate) async fn list_messages(
     State(state): State<AppState>,
     auth: Auth,
     Path(app_id): Path<String>,
@@ -164,7 +164,7 @@ pub(super) async fn list_messages(
     )))
 }
 
-pub(super) async fn find(
+pub(crate) async fn find(
     state: &AppState,
     auth: &Auth,
     app_id: &str,
@@ -179,7 +179,7 @@ pub(super) async fn find(
     Ok((app, msg))
 }
 
-pub(super) async fn get_message(
+pub(crate) async fn get_message(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, msg_id)): Path<(String, String)>,
@@ -189,7 +189,7 @@ pub(super) async fn get_message(
     Ok(Json(out(msg, params.bool("with_content", true)?)))
 }
 
-pub(super) async fn expunge_content(
+pub(crate) async fn expunge_content(
     State(state): State<AppState>,
     auth: Auth,
     Path((app_id, msg_id)): Path<(String, String)>,

@@ -2,18 +2,19 @@
 //! pagination), so applications written against a Svix SDK work unchanged. One file per
 //! resource; errors in `error`, extractors in `extract`, wire types in `types`.
 
-mod app;
-mod attempt;
-mod auth;
-mod endpoint;
-mod endpoint_ops;
+pub(crate) mod app;
+pub(crate) mod attempt;
+pub(crate) mod auth;
+pub mod caps;
+pub(crate) mod endpoint;
+pub(crate) mod endpoint_ops;
 pub mod error;
-mod event_type;
+pub(crate) mod event_type;
 pub mod extract;
 mod health;
 mod idempotency;
 pub mod listen;
-mod message;
+pub(crate) mod message;
 pub mod openapi;
 mod source;
 mod source_checks;
@@ -94,8 +95,8 @@ impl AppState {
     }
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> Router {
+/// The API's routes, and `pages` (the dashboard's, with their state) beside them.
+pub fn router(state: AppState, pages: Router) -> Router {
     let limit = state.max_body_bytes;
     let api = Router::new()
         .route("/health", get(health::health).head(health::health))
@@ -263,8 +264,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(inbound)
         .route("/metrics", get(metrics))
-        .fallback(|| async { ApiError::NotFound("route") })
-        .with_state(state);
+        .with_state(state)
+        .merge(pages)
+        .fallback(|| async { ApiError::NotFound("route") });
     without_trailing_slash(routes)
 }
 

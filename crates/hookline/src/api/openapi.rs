@@ -23,7 +23,7 @@ pub use ops::{Access, Need, OPERATIONS, Op, Query};
     ApplicationIn, ApplicationPatch, ApplicationOut, EventTypeIn, EventTypeUpdate, EventTypePatch, EventTypeOut,
     EndpointIn, EndpointPatch, EndpointOut, EndpointSecretOut, EndpointSecretRotateIn, EndpointHeadersIn,
     EndpointHeadersPatchIn, EndpointHeadersOut, EndpointStats, RecoverIn, RecoverOut, EventExampleIn, MessageIn,
-    MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut,
+    MessageOut, MessageAttemptOut, EndpointMessageOut, MessageEndpointOut, AppPortalAccessIn, AppPortalAccessOut, super::caps::Cap,
     TokenIn, TokenOut, TokenCreatedOut, ListResponse<TokenOut>, super::listen::ListenResultIn,
     HttpErrorOut, HttpValidationError, ValidationErrorItem,
     ListResponse<ApplicationOut>, ListResponse<EventTypeOut>, ListResponse<EndpointOut>, ListResponse<MessageOut>,

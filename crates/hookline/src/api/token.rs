@@ -61,6 +61,7 @@ pub(super) async fn create_token(
         app_id: None,
         expires_at: input.expires_in.map(|s| now + i64::from(s) * 1000),
         name: Some(input.name),
+        caps: None,
     };
     state
         .store

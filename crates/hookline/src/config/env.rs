@@ -102,6 +102,7 @@ impl Config {
             self.delivery_lease = durations("HOOKLINE_DELIVERY_LEASE_SECS", &[secs])?[0];
         }
         self.apply_connection_env(env)?;
+        self.dashboard.apply_env(env)?;
         if let Some(v) = env("HOOKLINE_NODE_ID").filter(|v| !v.is_empty()) {
             self.node_id = Some(v);
         }

@@ -38,6 +38,7 @@ struct FileConfig {
     keep_alive_timeout_secs: Option<f64>,
     max_connections: Option<usize>,
     shutdown_grace_secs: Option<f64>,
+    dashboard: Option<super::dashboard::DashboardFile>,
 }
 
 impl Config {
@@ -65,6 +66,9 @@ impl Config {
             self.public_url = Some(v);
         }
         let key = |k: &str| format!("{}: {k}", path.display());
+        if let Some(d) = f.dashboard {
+            self.dashboard.apply_file(d, &key)?;
+        }
         if let Some(v) = f.retry_schedule {
             self.retry_schedule = durations(&key("retry_schedule"), &v)?;
         }

@@ -7,12 +7,14 @@
 //! parsers of single values they share in `values`.
 
 mod check;
+mod dashboard;
 mod env;
 mod file;
 #[cfg(test)]
 mod tests;
 mod values;
 
+pub use dashboard::DashboardConfig;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -135,6 +137,8 @@ pub struct Config {
     /// After SIGTERM, how long requests in progress may take; connections still open then
     /// are dropped (their requests were not acknowledged).
     pub shutdown_grace: Duration,
+    /// The dashboard and app portal (`[dashboard]`, `HOOKLINE_DASHBOARD_*`).
+    pub dashboard: DashboardConfig,
 }
 
 impl Default for Config {
@@ -170,6 +174,7 @@ impl Default for Config {
             keep_alive_timeout: Duration::from_secs(75),
             max_connections: 4096,
             shutdown_grace: Duration::from_secs(15),
+            dashboard: DashboardConfig::default(),
         }
     }
 }

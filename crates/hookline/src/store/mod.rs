@@ -102,7 +102,15 @@ pub struct AttemptFilter {
 
 /// The storage interface the API and (later) the delivery engine stand on, in parts.
 pub trait Store:
-    AppStore + EndpointStore + MessageStore + AuthStore + DeliveryStore + QueueStore + SourceStore
+    AppStore
+    + EndpointStore
+    + MessageStore
+    + AuthStore
+    + DeliveryStore
+    + QueueStore
+    + SourceStore
+    + SessionStore
+    + ActivityStore
 {
 }
 
@@ -114,6 +122,8 @@ impl<T> Store for T where
         + DeliveryStore
         + QueueStore
         + SourceStore
+        + SessionStore
+        + ActivityStore
 {
 }
 
@@ -146,6 +156,30 @@ pub trait SourceStore: Send + Sync + 'static {
     async fn request(&self, source_id: &str, id: &str) -> Result<Option<ReceivedRequest>>;
     /// Drops requests past their `expires_at`.
     async fn purge_requests(&self, now: Millis) -> Result<u64>;
+}
+
+/// What the dashboard's overview counts.
+#[async_trait]
+pub trait ActivityStore: Send + Sync + 'static {
+    /// Messages accepted and attempts by status since `since`, in buckets of `bucket_ms`
+    /// (bucket 0 starts at `since`), read on the ids' time order (an index range).
+    async fn activity(&self, since: Millis, bucket_ms: i64) -> Result<Vec<ActivityBucket>>;
+    /// Endpoints disabled or failing without a success since some time, longest first.
+    async fn failing_endpoints(&self, limit: usize) -> Result<Vec<FailingEndpoint>>;
+}
+
+/// Dashboard sessions and one-time app-portal codes, by the hash of their secret text.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn create_session(&self, hash: &str, session: &DashboardSession) -> Result<()>;
+    /// The session, if it exists and has not expired at `now`.
+    async fn session(&self, hash: &str, now: Millis) -> Result<Option<DashboardSession>>;
+    async fn delete_session(&self, hash: &str) -> Result<()>;
+    async fn create_portal_code(&self, hash: &str, grant: &PortalGrant) -> Result<()>;
+    /// Takes the code: it works once (two takers at once: one gets it), not after expiry.
+    async fn take_portal_code(&self, hash: &str, now: Millis) -> Result<Option<PortalGrant>>;
+    /// Forgets the sessions and codes that expired before `now`.
+    async fn purge_sessions(&self, now: Millis) -> Result<u64>;
 }
 
 /// Applications and event types.
@@ -239,6 +273,8 @@ pub trait MessageStore: Send + Sync + 'static {
 pub enum AttemptScope<'a> {
     Message(&'a str),
     Endpoint(&'a str),
+    /// Every attempt of an application's messages (the dashboard's delivery log).
+    App(&'a str),
 }
 
 /// The queue's hot path, which each engine writes its own way: SQLite through its

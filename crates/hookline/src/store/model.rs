@@ -196,6 +196,8 @@ pub struct Token {
     /// An admin token's name (`POST /api/v1/token`); `None` for the first-start token,
     /// `HOOKLINE_ADMIN_TOKEN`'s, and app-portal tokens.
     pub name: Option<String>,
+    /// An app-portal token's capabilities (`api::caps::Caps` bits); `None`: every one.
+    pub caps: Option<i64>,
 }
 
 /// An admin token as listed: never its text or its hash.
@@ -205,6 +207,30 @@ pub struct TokenInfo {
     pub name: Option<String>,
     pub expires_at: Option<Millis>,
     pub created_at: Millis,
+}
+
+/// A signed-in dashboard browser (see `dashboard::session`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardSession {
+    pub id: String,
+    /// `None`: the admin dashboard; else the one application an app portal sees.
+    pub app_id: Option<String>,
+    /// `api::caps::Caps` bits.
+    pub caps: i64,
+    /// The token its forms must echo (not a credential on its own: useless without the
+    /// cookie, which a cross-site page can neither read nor send).
+    pub csrf: String,
+    pub expires_at: Millis,
+}
+
+/// What a one-time app-portal code grants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalGrant {
+    pub app_id: String,
+    /// `api::caps::Caps` bits.
+    pub caps: i64,
+    /// The code is refused after this, and the session it opens ends by then.
+    pub expires_at: Millis,
 }
 
 /// Counts of an endpoint's deliveries by status.
@@ -225,4 +251,25 @@ pub enum Idempotent {
     Done { status: u16, body: Vec<u8> },
     /// The key was claimed by a different request (another fingerprint).
     OtherRequest,
+}
+
+/// One bucket of `ActivityStore::activity`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActivityBucket {
+    /// Its index from the start (0 is the oldest).
+    pub index: i64,
+    pub messages: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+/// An endpoint that is not delivering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailingEndpoint {
+    pub id: String,
+    pub app_id: String,
+    pub url: String,
+    pub disabled: bool,
+    /// When its current run of failures began, if one is going on.
+    pub failing_since: Option<Millis>,
 }

@@ -3,9 +3,11 @@
 //! `HOOKLINE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432` a PostgreSQL database per test.
 
 mod apps;
+mod browser;
 mod common;
 mod compat;
 mod connections;
+mod dashboard;
 mod delivery;
 mod endpoints;
 mod errors;
@@ -23,3 +25,4 @@ mod resilience;
 mod strictness;
 mod svix_sdk;
 mod tokens;
+mod webdriver;

@@ -59,6 +59,12 @@ pub struct AppPortalAccessIn {
     /// Seconds the token is valid (default 7 days).
     #[serde(default)]
     pub expiry: Option<u32>,
+    /// Svix's read-only portal: the views only (endpoints and secrets seen, nothing changed).
+    #[serde(default)]
+    pub read_only: Option<bool>,
+    /// What the token may do besides `ViewBase` (default: everything).
+    #[serde(default)]
+    pub capabilities: Option<Vec<crate::api::caps::Cap>>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

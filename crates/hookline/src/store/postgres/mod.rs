@@ -50,6 +50,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/postgres/0005_inbound_gateway.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/postgres/0006_dashboard_sessions.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

@@ -13,7 +13,7 @@ const STALE_CLAIM_MS: Millis = 60_000;
 impl<E: Engine> AuthStore for SqlStore<E> {
     async fn create_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()> {
         Stmt::new(
-            "INSERT INTO token (id, hash, app_id, expires_at, created_at, name) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO token (id, hash, app_id, expires_at, created_at, name, caps) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&token.id)
         .bind(hash)
@@ -21,6 +21,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
         .bind(token.expires_at)
         .bind(now)
         .bind(&token.name)
+        .bind(token.caps)
         .execute(self.pool())
         .await
         .map_err(conflict("token"))?;
@@ -28,7 +29,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
-        let row = Stmt::new("SELECT id, app_id, expires_at, name FROM token WHERE hash = $1")
+        let row = Stmt::new("SELECT id, app_id, expires_at, name, caps FROM token WHERE hash = $1")
             .bind(hash)
             .fetch_optional(self.pool())
             .await?;
@@ -37,6 +38,7 @@ impl<E: Engine> AuthStore for SqlStore<E> {
             app_id: r.opt_text("app_id"),
             expires_at: r.opt_int("expires_at"),
             name: r.opt_text("name"),
+            caps: r.opt_int("caps"),
         }))
     }
 
@@ -49,14 +51,15 @@ impl<E: Engine> AuthStore for SqlStore<E> {
 
     async fn replace_token(&self, token: &Token, hash: &str, now: Millis) -> Result<()> {
         Stmt::new(
-            "INSERT INTO token (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET hash = $2, app_id = $3, expires_at = $4",
+            "INSERT INTO token (id, hash, app_id, expires_at, created_at, caps) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET hash = $2, app_id = $3, expires_at = $4, caps = $6",
         )
         .bind(&token.id)
         .bind(hash)
         .bind(&token.app_id)
         .bind(token.expires_at)
         .bind(now)
+        .bind(token.caps)
         .execute(self.pool())
         .await
         .map_err(conflict("token"))?;

@@ -160,6 +160,7 @@ impl<E: Engine> MessageStore for SqlStore<E> {
         match scope {
             AttemptScope::Message(id) => s.push("a.msg_id = ").push_bind(id),
             AttemptScope::Endpoint(id) => s.push("a.endpoint_id = ").push_bind(id),
+            AttemptScope::App(id) => s.push("m.app_id = ").push_bind(id),
         };
         if let Some(status) = f.status {
             s.push(" AND a.status = ").push_bind(status as i64);

@@ -8,11 +8,13 @@
 //!
 //! How to add a table or a method: see `README.md` beside this file.
 
+mod activity;
 mod apps;
 mod auth;
 mod deliveries;
 mod endpoints;
 mod messages;
+mod sessions;
 mod sources;
 
 use std::sync::Arc;

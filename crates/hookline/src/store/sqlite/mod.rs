@@ -47,6 +47,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/sqlite/0008_inbound_gateway.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/sqlite/0009_dashboard_sessions.sql"),
+    ),
 ];
 
 /// The SQLite store.

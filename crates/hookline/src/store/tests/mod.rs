@@ -123,6 +123,9 @@ macro_rules! on_both {
 }
 
 on_both!(
+    sessions_end_at_expiry_sign_out_or_with_their_application,
+    portal_codes_work_once_and_not_late,
+    activity_counts_by_bucket_and_lists_endpoints_not_delivering,
     pages_forward_and_back_in_both_orders,
     uids_are_unique_and_addressable,
     ids_sort_byte_by_byte_whatever_the_locale,
@@ -193,8 +196,14 @@ mod idempotency;
 mod messages;
 mod queue;
 mod records;
+mod sessions;
 mod shared;
 mod sources;
+
+use sessions::{
+    activity_counts_by_bucket_and_lists_endpoints_not_delivering,
+    portal_codes_work_once_and_not_late, sessions_end_at_expiry_sign_out_or_with_their_application,
+};
 
 use idempotency::{idempotency_keys_are_bound_to_their_request, idempotency_keys_claim_once};
 use messages::{
