@@ -125,6 +125,19 @@ pub(super) fn apply(schemas: &mut Value) {
         set(schemas, app, "throttleRate", &throttle);
         set(schemas, app, "metadata", &metadata);
     }
+    // `listen::ListenResultIn`: a status is a u16, a duration a u64.
+    set(
+        schemas,
+        "ListenResultIn",
+        "statusCode",
+        &json!({"minimum": 0, "maximum": u16::MAX}),
+    );
+    set(
+        schemas,
+        "ListenResultIn",
+        "durationMs",
+        &json!({"minimum": 0, "maximum": u64::MAX}),
+    );
     // `token::check_name`: 1 to 64 characters, no control character.
     set(
         schemas,
