@@ -16,9 +16,15 @@ setup = function(thread)
   table.insert(threads, thread)
 end
 
+-- wrk.format uses the headers it is given instead of wrk.headers, not in addition to them:
+-- the table passed must carry every header (signature included), not just the new one.
+local headers = {}
+for name, value in pairs(wrk.headers) do headers[name] = value end
+
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, {["X-GitHub-Delivery"] = string.format("%d-%d", tid, counter)})
+  headers["X-GitHub-Delivery"] = string.format("%d-%d", tid, counter)
+  return wrk.format(nil, nil, headers)
 end
 
 local statuses = {}
