@@ -113,7 +113,8 @@ pub(super) async fn create_source(
     auth.require_admin()?;
     check_input(&input)?;
     let (scheme, definition) = input_scheme(&input)?;
-    check_keys("body.secrets", &scheme, &input.secrets)?;
+    let keys = input.secrets.clone().unwrap_or_default();
+    check_keys("body.secrets", &scheme, &keys)?;
     let now = crate::now_millis();
     let id = new_id("src");
     let app = application_for(&state, &input, &id, now).await?;
@@ -127,8 +128,7 @@ pub(super) async fn create_source(
             scheme.name().to_owned()
         },
         scheme_definition: definition,
-        secrets: input
-            .secrets
+        secrets: keys
             .into_iter()
             .map(|key| SourceSecret {
                 key,
@@ -173,7 +173,17 @@ pub(super) async fn update_source(
         check_uid("body.appId", app_id)?;
     }
     let (scheme, definition) = input_scheme(&input)?;
-    if input.secrets.is_empty() {
+    if let Some(keys) = &input.secrets {
+        // Given, even empty: they replace the current ones.
+        check_keys("body.secrets", &scheme, keys)?;
+        s.secrets = keys
+            .iter()
+            .map(|key| SourceSecret {
+                key: key.clone(),
+                expires_at: None,
+            })
+            .collect();
+    } else {
         // The stored keys must suit the new scheme: the body alone cannot know them.
         for k in s.active_keys(crate::now_millis()) {
             if let Some(why) = scheme::key_problem(&scheme, k) {
@@ -183,16 +193,6 @@ pub(super) async fn update_source(
                 )));
             }
         }
-    } else {
-        check_keys("body.secrets", &scheme, &input.secrets)?;
-        s.secrets = input
-            .secrets
-            .into_iter()
-            .map(|key| SourceSecret {
-                key,
-                expires_at: None,
-            })
-            .collect();
     }
     s.scheme = if definition.is_some() {
         scheme::CUSTOM.to_owned()

@@ -17,8 +17,9 @@ pub struct SourceIn {
     pub scheme: String,
     /// The keys that verify (secrets; public keys for asymmetric schemes), any of which may
     /// have signed. Required on create; on PUT, when given, they replace the current ones.
-    #[serde(default)]
-    pub secrets: Vec<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::non_null")]
+    #[schema(value_type = Vec<String>)]
+    pub secrets: Option<Vec<String>>,
     /// A custom scheme: the fields of the TOML scheme file, as JSON.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]

@@ -401,7 +401,7 @@ pub const OPERATIONS: &[Op] = &[
         "hookline.source.update",
         &[(200, Some("SourceOut"))],
     )
-    .body("SourceIn")
+    .body("SourceUpdateIn")
     .admin(),
     op(
         "patch",

@@ -76,16 +76,15 @@ pub(super) fn apply(schemas: &mut Value) {
         "graceSeconds",
         &json!({"minimum": 0, "maximum": 604_800}),
     );
-    // Dates the server always reads: a narrower pattern than RFC 3339 (which the server
-    // takes whole), so a generated date is never one the calendar refuses.
-    let date = json!({
-        "format": "date-time",
-        "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$",
-    });
+    let date = super::rules::date_time();
     for field in ["since", "until"] {
         set(schemas, "ReplayRangeIn", field, &date);
     }
-    // Keys are required on create; PUT takes the same body (give them again to keep them).
+    // PUT takes the same body, but without `secrets` it keeps the current keys: the same
+    // schema under its own name, before create's requires them.
+    let update = schemas["SourceIn"].clone();
+    schemas["SourceUpdateIn"] = update;
+    // Keys are required on create.
     if let Some(required) = schemas
         .get_mut("SourceIn")
         .and_then(|s| s.get_mut("required"))
