@@ -34,6 +34,7 @@ mod health;
 mod import;
 mod input;
 mod listen;
+mod listen_routes;
 mod load;
 mod login;
 mod message;
