@@ -16,10 +16,11 @@ use serde_json::json;
 
 use super::forward::provider_headers;
 use super::model::{Forward, ReceivedRequest, RequestStatus, Source};
-use super::{REJECTED_BODY_BYTES, REJECTED_PER_SOURCE, scheme};
+use super::resolved::Check;
+use super::{REJECTED_BODY_BYTES, REJECTED_PER_SOURCE};
 use crate::api::AppState;
 use crate::ids::new_id;
-use crate::store::{Message, Targets};
+use crate::store::Message;
 
 /// How long a forwarded message's body is kept (the longest a sent message may ask for).
 const FORWARD_RETENTION_MS: i64 = 90 * 24 * 3_600_000;
@@ -84,14 +85,20 @@ pub async fn handshake_get(
     Path(source_id): Path<String>,
     req: Request,
 ) -> Response {
-    let source = match state.store.source(&source_id).await {
-        Ok(Some(s)) => s,
+    let now = crate::now_millis();
+    let resolved = match state
+        .gateway
+        .sources
+        .get(&*state.store, &source_id, now)
+        .await
+    {
+        Ok(Some(r)) => r,
         Ok(None) => return unknown_source(),
         Err(e) => return internal(e),
     };
+    let source = &resolved.source;
     let query = req.uri().query().unwrap_or_default();
-    let now = crate::now_millis();
-    let answer = match handshake_of(&source) {
+    let answer = match handshake_of(source) {
         Some(Handshake::Meta) => handshake::meta(query, source.verify_token.as_deref()),
         Some(Handshake::Twitter) => source
             .active_keys(now)
@@ -133,18 +140,25 @@ pub async fn receive_event(
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(limit);
     }
-    let source = match state.store.source(&source_id).await {
-        Ok(Some(s)) => s,
+    let now = crate::now_millis();
+    let resolved = match state
+        .gateway
+        .sources
+        .get(&*state.store, &source_id, now)
+        .await
+    {
+        Ok(Some(r)) => r,
         Ok(None) => return unknown_source(),
         Err(e) => return internal(e),
     };
+    let source = &resolved.source;
     let (parts, body) = req.into_parts();
     // Reads at most `limit` bytes: a chunked body that runs past it is refused unread.
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return too_large(limit);
     };
     let query = parts.uri.query().unwrap_or_default();
-    if handshake_of(&source) == Some(Handshake::Graph)
+    if handshake_of(source) == Some(Handshake::Graph)
         && let Some(answer) = handshake::graph(query)
     {
         return match answer {
@@ -157,35 +171,30 @@ pub async fn receive_event(
         state.public_url,
         parts.uri.path_and_query().map_or("", |p| p.as_str())
     );
-    let now = crate::now_millis();
-    let scheme = match scheme::scheme_of(&source) {
-        Ok(s) => s,
-        Err(e) => return internal(format!("source {}: {e}", source.id)),
-    };
-    let decision = match scheme::verifier(&scheme, &source, now) {
-        Ok(Some(v)) => receive(
-            &v,
+    let decision = match &resolved.check {
+        Check::Ready(v) => receive(
+            v,
             &hookline_sig::Request::new(&parts.headers, &body).with_url(&url),
             UnixTime::from_millis(now),
         ),
-        Ok(None) => {
+        Check::NoKey => {
             return error(
                 StatusCode::UNAUTHORIZED,
                 "verification_failed",
                 "no key of this source is active",
             );
         }
-        Err(e) => return internal(format!("source {}: stored key unusable: {e}", source.id)),
+        Check::Broken(why) => return internal(why),
     };
     let accepted = match decision {
         Decision::Accepted(a) => a,
         Decision::Rejected(r) => {
-            return reject(&state, &source, &parts.headers, &url, &body, r, now);
+            return reject(&state, source, &parts.headers, &url, &body, r, now);
         }
         _ => return internal("unknown decision"),
     };
     // A signed handshake is answered once it verified, and not forwarded.
-    let signed_handshake = match handshake_of(&source) {
+    let signed_handshake = match handshake_of(source) {
         Some(Handshake::Slack) => handshake::slack(&body),
         Some(Handshake::Zoom) => source
             .active_keys(now)
@@ -219,7 +228,7 @@ pub async fn receive_event(
         headers: provider_headers(&headers),
     };
     let event_id = accepted.event.id.clone();
-    let mut msg = Message {
+    let msg = Message {
         id: new_id("msg"),
         app_id: source.app_id.clone(),
         event_id: Some(event_id.clone()),
@@ -230,28 +239,37 @@ pub async fn receive_event(
         created_at: now,
         forward: Some(forward),
     };
-    let (status, msg_id) = match commit(&state, &source, &mut msg, now).await {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
     let request = ReceivedRequest {
         id: new_id("req"),
         source_id: source.id.clone(),
         received_at: now,
-        status,
+        status: RequestStatus::Accepted,
         reason: None,
         event_id: Some(event_id.clone()),
         event_type: Some(event_type),
-        msg_id: Some(msg_id.clone()),
+        msg_id: None,
         url,
         headers,
         body: Vec::new(),
         expires_at: now + FORWARD_RETENTION_MS,
     };
-    // The event is committed; the log entry follows. A crash between the two loses the
-    // entry, never the event.
-    if let Err(e) = state.store.record_request(&request).await {
-        tracing::warn!(error = %e, source = %source.id, "recording a received request");
+    // The event, its deliveries and the request's record, in one group commit: the 200
+    // below means all three are on disk.
+    let window_ms = i64::from(source.dedupe_window_secs) * 1000;
+    let received = match state
+        .store
+        .receive_event(&msg, &request, window_ms, now)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let (status, msg_id) = (received.status, received.msg_id);
+    if status == RequestStatus::Accepted {
+        state.metrics.message_accepted();
+        if received.queued > 0 {
+            state.wake.queued(now);
+        }
     }
     state.metrics.gateway_received(status.as_str());
     (
@@ -264,52 +282,6 @@ pub async fn receive_event(
         })),
     )
         .into_response()
-}
-
-/// Writes the event as a message with its deliveries (the group commit of sent
-/// messages), unless it is a repeat: the message's `event_id` is unique per application,
-/// so of two deliveries of one event only one commits. A repeat whose first message is
-/// older than the source's window is a new event, written without an event id.
-async fn commit(
-    state: &AppState,
-    source: &Source,
-    msg: &mut Message,
-    now: i64,
-) -> Result<(RequestStatus, String), crate::store::StoreError> {
-    use crate::store::StoreError;
-    match state
-        .store
-        .create_message(msg, &Targets::Matching, now)
-        .await
-    {
-        Ok(queued) => {
-            state.metrics.message_accepted();
-            if queued > 0 {
-                state.wake.queued(now);
-            }
-            return Ok((RequestStatus::Accepted, msg.id.clone()));
-        }
-        Err(StoreError::Conflict(_)) => {}
-        Err(e) => return Err(e),
-    }
-    let event_id = msg.event_id.clone().unwrap_or_default();
-    let first = state.store.message(&source.app_id, &event_id).await?;
-    let window_ms = i64::from(source.dedupe_window_secs) * 1000;
-    match first {
-        Some(m) if m.created_at + window_ms > now => Ok((RequestStatus::Duplicate, m.id)),
-        _ => {
-            msg.event_id = None;
-            let queued = state
-                .store
-                .create_message(msg, &Targets::Matching, now)
-                .await?;
-            state.metrics.message_accepted();
-            if queued > 0 {
-                state.wake.queued(now);
-            }
-            Ok((RequestStatus::Accepted, msg.id.clone()))
-        }
-    }
 }
 
 fn too_large(limit: usize) -> Response {

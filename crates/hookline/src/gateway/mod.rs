@@ -6,6 +6,7 @@
 //!
 //! - [`model`]: sources, received requests, what a forwarded message carries.
 //! - [`scheme`]: a source's scheme and keys, resolved into a `hookline-sig` verifier.
+//! - [`resolved`]: sources resolved for receiving, cached on each node.
 //! - [`ingest`]: the `/in/{source}` handlers (events and the providers' handshakes).
 //! - [`forward`]: which of a provider's headers travel with a forwarded message.
 //!
@@ -14,6 +15,7 @@
 pub mod forward;
 pub mod ingest;
 pub mod model;
+pub mod resolved;
 pub mod scheme;
 
 use std::sync::Arc;
@@ -43,6 +45,8 @@ pub struct Gateway {
     /// Rejections answered but not recorded (over budget), for `/metrics`.
     pub rejections_unrecorded: AtomicU64,
     pub rejected_keep_secs: u64,
+    /// Sources as recently resolved (see [`resolved`]).
+    pub sources: resolved::Sources,
 }
 
 impl Default for Gateway {
@@ -52,6 +56,7 @@ impl Default for Gateway {
             reject_budget: AtomicU64::new(0),
             rejections_unrecorded: AtomicU64::new(0),
             rejected_keep_secs: REJECTED_KEEP_SECS,
+            sources: resolved::Sources::default(),
         }
     }
 }

@@ -101,6 +101,31 @@ pub struct ReceivedRequest {
 
 pub use crate::store::Forward;
 
+/// What committing a received event decided (see `QueueStore::receive_event`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// `Accepted` or `Duplicate`.
+    pub status: RequestStatus,
+    /// The message the event became; for a duplicate, the first one's.
+    pub msg_id: String,
+    /// Deliveries queued (none for a duplicate).
+    pub queued: usize,
+}
+
+/// Whether an event whose first message was written at `first_at` is a repeat at `now`:
+/// inside the source's de-duplication window. Outside it, the event is new again (a
+/// provider reusing ids years apart, or the window shortened since).
+pub fn is_repeat(first_at: Millis, window_ms: Millis, now: Millis) -> bool {
+    first_at.saturating_add(window_ms) > now
+}
+
+/// The statement that records a received request, the same text for every engine and
+/// for the group commit's own connection: parameters `$1..$12` in the order of
+/// [`ReceivedRequest`]'s fields (`headers` as JSON text, `body` as a blob or NULL).
+pub const INSERT_REQUEST: &str = "INSERT INTO source_request (id, source_id, received_at, status, reason, event_id, event_type, \
+     msg_id, url, headers, body, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING";
+
 /// Filters for request lists.
 #[derive(Clone, Debug, Default)]
 pub struct RequestFilter {

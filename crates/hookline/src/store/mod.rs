@@ -18,7 +18,7 @@ mod tests;
 use async_trait::async_trait;
 
 pub use crate::gateway::model::{
-    ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret,
+    Received, ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret,
 };
 pub use model::*;
 
@@ -128,8 +128,8 @@ impl<T> Store for T where
 }
 
 /// The inbound gateway's sources and the requests they received. Accepted events are
-/// written as messages through [`QueueStore::create_message`] (its group commit); a
-/// message's `event_id` (unique per application) is what de-duplicates them.
+/// written with their request's record through [`QueueStore::receive_event`] (the group
+/// commit); a message's `event_id` (unique per application) is what de-duplicates them.
 #[async_trait]
 pub trait SourceStore: Send + Sync + 'static {
     /// `Conflict` when the uid is taken.
@@ -286,6 +286,19 @@ pub trait QueueStore: Send + Sync + 'static {
     /// transaction; returns how many deliveries it queued. `Conflict` when the application
     /// already has the message's `eventId`.
     async fn create_message(&self, msg: &Message, targets: &Targets, now: Millis) -> Result<usize>;
+    /// Commits an event received by the inbound gateway, in one transaction: its message
+    /// and deliveries (routed as `Targets::Matching`) unless the application already has
+    /// a message with the event's id written less than `window_ms` ago (a duplicate: see
+    /// `gateway::model::is_repeat`), and `request`'s record with the decision and the
+    /// message filled in. An id taken by a message older than the window is a new event,
+    /// written without an `eventId`. `Conflict` when the application is gone.
+    async fn receive_event(
+        &self,
+        msg: &Message,
+        request: &ReceivedRequest,
+        window_ms: Millis,
+        now: Millis,
+    ) -> Result<Received>;
     /// Leases due deliveries until `lease_until`: pending ones whose time has come, and
     /// ones whose lease expired (their worker died), oldest first, at most `limit` in all and
     /// at most `per_endpoint` for any one endpoint, skipping the endpoints in `busy` (at

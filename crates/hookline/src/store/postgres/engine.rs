@@ -11,7 +11,8 @@ use crate::store::rows::message_row;
 use crate::store::shared::Engine;
 use crate::store::sql::Stmt;
 use crate::store::{
-    Attempt, Claim, DeliveryUpdate, Message, Millis, QueueStore, Result, StoreError, Targets,
+    Attempt, Claim, DeliveryUpdate, Message, Millis, QueueStore, Received, ReceivedRequest, Result,
+    StoreError, Targets,
 };
 
 /// The end of a claim statement: leases the rows of its `locked` part, reading each one's
@@ -94,6 +95,16 @@ impl QueueStore for PgStore {
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
+    }
+
+    async fn receive_event(
+        &self,
+        msg: &Message,
+        request: &ReceivedRequest,
+        window_ms: Millis,
+        now: Millis,
+    ) -> Result<Received> {
+        super::writes::receive_one(&self.engine.pool, msg, request, window_ms, now).await
     }
 
     async fn claim_since(

@@ -1,12 +1,16 @@
 //! PostgreSQL's one-statement writes: a message with its deliveries and its notification,
 //! and an attempt with its delivery and its endpoint's run of failures. Each is one round
-//! trip and one commit; `batch` sends many of them at once.
+//! trip and one commit; `batch` sends many of them at once. And a received event, in a
+//! transaction of its own (its de-duplication needs a second statement when its id is
+//! taken); PostgreSQL groups concurrent commits' flushes by itself.
 
 use sqlx::Row as _;
 
+use crate::gateway::model::{INSERT_REQUEST, is_repeat};
 use crate::store::sql::json_text;
 use crate::store::{
-    Attempt, DeliveryStatus, DeliveryUpdate, Message, Millis, Result, StoreError, Targets,
+    Attempt, DeliveryStatus, DeliveryUpdate, Message, Millis, Received, ReceivedRequest,
+    RequestStatus, Result, StoreError, Targets,
 };
 
 /// A foreign-key failure means the parent row is gone (deleted meanwhile): say which.
@@ -19,9 +23,13 @@ pub(super) fn foreign_key_or(e: sqlx::Error, parent: &str) -> StoreError {
     }
 }
 
+/// `insert_one`'s conflict when the event id is taken: the one failure that leaves a
+/// transaction usable (a foreign-key violation aborts it).
+const EVENT_ID_TAKEN: &str = "a message with this eventId already exists";
+
 /// Writes one message and its deliveries in one statement (see `create_message`).
-pub(super) async fn insert_one(
-    pool: &sqlx::PgPool,
+pub(super) async fn insert_one<'e>(
+    ex: impl sqlx::PgExecutor<'e>,
     msg: &Message,
     targets: &Targets,
     now: Millis,
@@ -72,7 +80,7 @@ pub(super) async fn insert_one(
         .bind(msg.channels.clone().unwrap_or_default())
         .bind(only)
         .bind(msg.forward.as_ref().map(json_text))
-        .fetch_one(pool)
+        .fetch_one(ex)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
@@ -81,11 +89,70 @@ pub(super) async fn insert_one(
             _ => e.into(),
         })?;
     if row.get::<i64, _>("inserted") == 0 {
-        return Err(StoreError::Conflict(
-            "a message with this eventId already exists".into(),
-        ));
+        return Err(StoreError::Conflict(EVENT_ID_TAKEN.into()));
     }
     Ok(usize::try_from(row.get::<i64, _>("queued")).unwrap_or(usize::MAX))
+}
+
+/// Commits a received event (see `QueueStore::receive_event`).
+pub(super) async fn receive_one(
+    pool: &sqlx::PgPool,
+    msg: &Message,
+    request: &ReceivedRequest,
+    window_ms: Millis,
+    now: Millis,
+) -> Result<Received> {
+    let mut tx = pool.begin().await?;
+    let (status, msg_id, queued) = match insert_one(&mut *tx, msg, &Targets::Matching, now).await {
+        Ok(n) => (RequestStatus::Accepted, msg.id.clone(), n),
+        Err(StoreError::Conflict(what)) if what == EVENT_ID_TAKEN => {
+            // The first writer's commit is what the unique index waited for: it is visible
+            // to this statement (read committed).
+            let first: Option<(String, Millis)> = sqlx::query_as(
+                "SELECT id, created_at FROM message WHERE app_id = $1 AND event_id = $2",
+            )
+            .bind(&msg.app_id)
+            .bind(&msg.event_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match first {
+                Some((id, at)) if is_repeat(at, window_ms, now) => {
+                    (RequestStatus::Duplicate, id, 0)
+                }
+                _ => {
+                    let fresh = Message {
+                        event_id: None,
+                        ..msg.clone()
+                    };
+                    let n = insert_one(&mut *tx, &fresh, &Targets::Matching, now).await?;
+                    (RequestStatus::Accepted, msg.id.clone(), n)
+                }
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    let r = request;
+    sqlx::query(INSERT_REQUEST)
+        .bind(&r.id)
+        .bind(&r.source_id)
+        .bind(r.received_at)
+        .bind(status.as_str())
+        .bind(&r.reason)
+        .bind(&r.event_id)
+        .bind(&r.event_type)
+        .bind(&msg_id)
+        .bind(&r.url)
+        .bind(json_text(&r.headers))
+        .bind((!r.body.is_empty()).then_some(&r.body))
+        .bind(r.expires_at)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Received {
+        status,
+        msg_id,
+        queued,
+    })
 }
 
 /// Records one attempt in one statement (see `finish_attempt`).

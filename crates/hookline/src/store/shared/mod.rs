@@ -46,7 +46,7 @@ impl<E: Engine> SqlStore<E> {
         self.engine.pool()
     }
 
-    /// Called after a committed change to any application or endpoint.
+    /// Called after a committed change to any application, endpoint, token or source.
     pub(super) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.engine.announce_change();

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::{Engine, SqlStore};
+use crate::gateway::model::INSERT_REQUEST;
 use crate::store::rows::{request_row, seal, source_row};
 use crate::store::sql::{Stmt, conflict, finish_page, json_text};
 use crate::store::{
@@ -56,6 +57,8 @@ impl<E: Engine> SourceStore for SqlStore<E> {
         .execute(self.pool())
         .await
         .map_err(conflict(UID_TAKEN))?;
+        // The gateway caches resolved sources by the store's generation.
+        self.changed();
         Ok(())
     }
 
@@ -103,6 +106,8 @@ impl<E: Engine> SourceStore for SqlStore<E> {
         .execute(self.pool())
         .await
         .map_err(conflict(UID_TAKEN))?;
+        // The gateway caches resolved sources by the store's generation.
+        self.changed();
         Ok(())
     }
 
@@ -111,29 +116,26 @@ impl<E: Engine> SourceStore for SqlStore<E> {
             .bind(id)
             .execute(self.pool())
             .await?;
+        self.changed();
         Ok(n > 0)
     }
 
     async fn record_request(&self, r: &ReceivedRequest) -> Result<()> {
-        let n = Stmt::new(
-            "INSERT INTO source_request (id, source_id, received_at, status, reason, event_id, event_type, \
-             msg_id, url, headers, body, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-        )
-        .bind(&r.id)
-        .bind(&r.source_id)
-        .bind(r.received_at)
-        .bind(r.status.as_str())
-        .bind(&r.reason)
-        .bind(&r.event_id)
-        .bind(&r.event_type)
-        .bind(&r.msg_id)
-        .bind(&r.url)
-        .bind(json_text(&r.headers))
-        .bind((!r.body.is_empty()).then(|| r.body.clone()))
-        .bind(r.expires_at)
-        .execute(self.pool())
-        .await?;
+        let n = Stmt::new(INSERT_REQUEST)
+            .bind(&r.id)
+            .bind(&r.source_id)
+            .bind(r.received_at)
+            .bind(r.status.as_str())
+            .bind(&r.reason)
+            .bind(&r.event_id)
+            .bind(&r.event_type)
+            .bind(&r.msg_id)
+            .bind(&r.url)
+            .bind(json_text(&r.headers))
+            .bind((!r.body.is_empty()).then(|| r.body.clone()))
+            .bind(r.expires_at)
+            .execute(self.pool())
+            .await?;
         if n == 0 {
             return Err(StoreError::Conflict(
                 "the request is already recorded".into(),

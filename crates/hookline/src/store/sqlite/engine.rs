@@ -10,7 +10,8 @@ use super::{SqliteEngine, SqliteStore};
 use crate::store::shared::Engine;
 use crate::store::sql::Stmt;
 use crate::store::{
-    Attempt, Claim, DeliveryUpdate, Message, Millis, QueueStore, Result, StoreError, Targets,
+    Attempt, Claim, DeliveryUpdate, Message, Millis, QueueStore, Received, ReceivedRequest, Result,
+    StoreError, Targets,
 };
 
 fn out_of_kind() -> StoreError {
@@ -42,6 +43,25 @@ impl QueueStore for SqliteStore {
         };
         match self.engine.group_write(work).await? {
             Done::Queued(n) => Ok(n),
+            _ => Err(out_of_kind()),
+        }
+    }
+
+    async fn receive_event(
+        &self,
+        msg: &Message,
+        request: &ReceivedRequest,
+        window_ms: Millis,
+        now: Millis,
+    ) -> Result<Received> {
+        let work = Work::Received {
+            msg: msg.clone(),
+            request: request.clone(),
+            window_ms,
+            now,
+        };
+        match self.engine.group_write(work).await? {
+            Done::Received(r) => Ok(r),
             _ => Err(out_of_kind()),
         }
     }

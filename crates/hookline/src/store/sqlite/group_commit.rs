@@ -1,4 +1,5 @@
-//! Group commit for the hot writes: accepted messages, claims, recorded attempts.
+//! Group commit for the hot writes: accepted messages, received events, claims, recorded
+//! attempts.
 //!
 //! Each must be on disk before anyone is told (the API's 202, the engine's next step), and a
 //! SQLite commit costs an fsync. One writer thread owns its own connection, takes every
@@ -17,8 +18,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::gateway::model::{INSERT_REQUEST, is_repeat};
 use crate::store::{
-    Attempt, Claim, DeliveryStatus, DeliveryUpdate, Message, Millis, Result, StoreError, Targets,
+    Attempt, Claim, DeliveryStatus, DeliveryUpdate, Message, Millis, Received, ReceivedRequest,
+    RequestStatus, Result, StoreError, Targets,
 };
 
 /// Most jobs written in one transaction.
@@ -34,6 +37,14 @@ pub(super) enum Work {
     Message {
         msg: Message,
         targets: Targets,
+        now: Millis,
+    },
+    /// An event received by the gateway, with its request's record (see
+    /// `QueueStore::receive_event`).
+    Received {
+        msg: Message,
+        request: ReceivedRequest,
+        window_ms: Millis,
         now: Millis,
     },
     /// An attempt and where its delivery goes next.
@@ -65,6 +76,7 @@ pub(super) enum Done {
     /// When the endpoint's current run of failures began, after an attempt.
     FailingSince(Option<Millis>),
     Claims(Vec<Claim>),
+    Received(Received),
 }
 
 impl super::SqliteEngine {
@@ -191,6 +203,12 @@ fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, work: &Work) -> Result<Done>
 fn run(conn: &Connection, work: &Work) -> Result<Done> {
     match work {
         Work::Message { msg, targets, now } => write_message(conn, msg, targets, *now),
+        Work::Received {
+            msg,
+            request,
+            window_ms,
+            now,
+        } => write_received(conn, msg, request, *window_ms, *now),
         Work::Attempt { attempt, update } => write_attempt(conn, attempt, *update),
         Work::Claim {
             now,
@@ -280,6 +298,78 @@ fn write_message(conn: &Connection, msg: &Message, targets: &Targets, now: Milli
         }
     };
     Ok(Done::Queued(queued))
+}
+
+/// A received event: its message unless it is a repeat, then its request's record. A
+/// `Conflict` (the application gone) comes before anything is written, as `run` promises.
+fn write_received(
+    conn: &Connection,
+    msg: &Message,
+    request: &ReceivedRequest,
+    window_ms: Millis,
+    now: Millis,
+) -> Result<Done> {
+    let queued = |done| match done {
+        Done::Queued(n) => Ok(n),
+        _ => Err(StoreError::Batch(
+            "a message write answered out of kind".into(),
+        )),
+    };
+    let (status, msg_id, n) = match write_message(conn, msg, &Targets::Matching, now) {
+        Ok(done) => (RequestStatus::Accepted, msg.id.clone(), queued(done)?),
+        Err(StoreError::Conflict(_)) if msg.event_id.is_some() => {
+            let first: Option<(String, Millis)> = conn
+                .prepare_cached(
+                    "SELECT id, created_at FROM message WHERE app_id = ? AND event_id = ?",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![msg.app_id, msg.event_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()
+                })
+                .map_err(|e| batch_error(&e))?;
+            match first {
+                Some((id, at)) if is_repeat(at, window_ms, now) => {
+                    (RequestStatus::Duplicate, id, 0)
+                }
+                // Gone meanwhile, or outside the window: a new event, without the id.
+                _ => {
+                    let fresh = Message {
+                        event_id: None,
+                        ..msg.clone()
+                    };
+                    let done = write_message(conn, &fresh, &Targets::Matching, now)?;
+                    (RequestStatus::Accepted, msg.id.clone(), queued(done)?)
+                }
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    let r = request;
+    conn.prepare_cached(INSERT_REQUEST)
+        .and_then(|mut s| {
+            s.execute(params![
+                r.id,
+                r.source_id,
+                r.received_at,
+                status.as_str(),
+                r.reason,
+                r.event_id,
+                r.event_type,
+                msg_id,
+                r.url,
+                crate::store::sql::json_text(&r.headers),
+                (!r.body.is_empty()).then_some(&r.body),
+                r.expires_at,
+            ])
+        })
+        .map_err(|e| batch_error(&e))?;
+    Ok(Done::Received(Received {
+        status,
+        msg_id,
+        queued: n,
+    }))
 }
 
 /// A foreign-key failure means the parent row is gone (deleted meanwhile): say which.

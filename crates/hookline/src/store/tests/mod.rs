@@ -142,6 +142,7 @@ on_both!(
     sources_keep_their_keys_sealed_and_their_uid_unique,
     requests_list_newest_first_and_rejections_are_bounded,
     a_forwarded_message_keeps_its_content_type_and_headers,
+    a_received_event_commits_with_its_record_and_repeats_do_not,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -216,6 +217,7 @@ use records::{
 };
 use sources::{
     a_forwarded_message_keeps_its_content_type_and_headers,
+    a_received_event_commits_with_its_record_and_repeats_do_not,
     requests_list_newest_first_and_rejections_are_bounded,
     sources_keep_their_keys_sealed_and_their_uid_unique,
 };

@@ -180,3 +180,121 @@ pub(super) async fn a_forwarded_message_keeps_its_content_type_and_headers(t: Te
         Err(StoreError::Conflict(_))
     ));
 }
+
+/// A received event commits with its request's record; a repeat inside the window is
+/// recorded as a duplicate of the first, with no message; outside it, a new event.
+pub(super) async fn a_received_event_commits_with_its_record_and_repeats_do_not(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_endpoint(&endpoint("ep_1", "app_a"))
+        .await
+        .expect("ep");
+    s.create_source(&source("src_1", None))
+        .await
+        .expect("source");
+    let msg = |id: &str, at: Millis| Message {
+        id: id.into(),
+        app_id: "app_a".into(),
+        event_id: Some("evt-1".into()),
+        event_type: "push".into(),
+        channels: None,
+        payload: Some("{\"a\":1}".into()),
+        payload_expires_at: at + 1_000_000,
+        created_at: at,
+        forward: None,
+    };
+    let first = s
+        .receive_event(
+            &msg("msg_1", 1_000),
+            &request("req_1", RequestStatus::Accepted, 1_000),
+            500,
+            1_000,
+        )
+        .await
+        .expect("first");
+    assert_eq!(
+        first,
+        Received {
+            status: RequestStatus::Accepted,
+            msg_id: "msg_1".into(),
+            queued: 1
+        }
+    );
+    // Inside the window (1,000 + 500 > 1,400): the first message is the answer.
+    let repeat = s
+        .receive_event(
+            &msg("msg_2", 1_400),
+            &request("req_2", RequestStatus::Accepted, 1_400),
+            500,
+            1_400,
+        )
+        .await
+        .expect("repeat");
+    assert_eq!(repeat.status, RequestStatus::Duplicate);
+    assert_eq!((repeat.msg_id.as_str(), repeat.queued), ("msg_1", 0));
+    let none = s.message("app_a", "msg_2").await.expect("read the repeat");
+    assert_eq!(none, None, "a duplicate writes no message");
+    // Outside it: a new event, forwarded again, without the id (the first keeps it).
+    let late = s
+        .receive_event(
+            &msg("msg_3", 1_600),
+            &request("req_3", RequestStatus::Accepted, 1_600),
+            500,
+            1_600,
+        )
+        .await
+        .expect("late");
+    assert_eq!(
+        (late.status, late.msg_id.as_str(), late.queued),
+        (RequestStatus::Accepted, "msg_3", 1)
+    );
+    let page = Page {
+        limit: 10,
+        cursor: None,
+        backwards: false,
+        order: Order::Descending,
+    };
+    let recorded: Vec<(String, RequestStatus, Option<String>)> = s
+        .list_requests("src_1", &page, &RequestFilter::default())
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|r| (r.id, r.status, r.msg_id))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            (
+                "req_3".into(),
+                RequestStatus::Accepted,
+                Some("msg_3".into())
+            ),
+            (
+                "req_2".into(),
+                RequestStatus::Duplicate,
+                Some("msg_1".into())
+            ),
+            (
+                "req_1".into(),
+                RequestStatus::Accepted,
+                Some("msg_1".into())
+            ),
+        ]
+    );
+    // An application gone is a conflict, and leaves no record behind.
+    let orphan = Message {
+        app_id: "app_gone".into(),
+        ..msg("msg_4", 2_000)
+    };
+    assert!(matches!(
+        s.receive_event(
+            &orphan,
+            &request("req_4", RequestStatus::Accepted, 2_000),
+            500,
+            2_000
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.request("src_1", "req_4").await.expect("get"), None);
+}

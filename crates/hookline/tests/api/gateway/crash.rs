@@ -125,5 +125,26 @@ async fn every_acknowledged_event_is_forwarded_after_a_sigkill() {
         "{} acknowledged events lost, e.g. {lost:?}",
         acked.difference(&seen).count()
     );
+    // And each one's record in the request log, committed with it.
+    let mut logged = HashSet::new();
+    let mut iterator: Option<String> = None;
+    loop {
+        let path = match &iterator {
+            Some(it) => {
+                format!("/api/v1/source/gh/request?status=accepted&limit=250&iterator={it}")
+            }
+            None => "/api/v1/source/gh/request?status=accepted&limit=250".to_owned(),
+        };
+        let (_, page) = app.get(&path).await;
+        for r in page["data"].as_array().expect("data") {
+            logged.insert(r["eventId"].as_str().expect("eventId").to_owned());
+        }
+        if page["done"] == true {
+            break;
+        }
+        iterator = page["iterator"].as_str().map(str::to_owned);
+    }
+    let unlogged = acked.difference(&logged).count();
+    assert_eq!(unlogged, 0, "acknowledged events without their record");
     app.stop().await;
 }

@@ -215,6 +215,18 @@ async fn rotation_keeps_the_old_secret_for_its_grace_only() {
         json!({"name": "sp", "uid": "sp", "scheme": "splashify", "secrets": [old]}),
     )
     .await;
+    // Received once before the rotation, so the node holds the source resolved: the
+    // rotation must replace it at once.
+    let body_0 = b"{\"eventType\":\"Send\",\"n\":0}";
+    let (s, _) = post_in(
+        &app,
+        "sp",
+        "application/json",
+        &signed("splashify", old, None, body_0, now()),
+        body_0,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "the secret before its rotation");
     let (s, v) = app
         .post(
             "/api/v1/source/sp/secret/rotate",
