@@ -35,7 +35,8 @@ pub struct Resolved {
 
 /// How a source's requests are verified.
 pub enum Check {
-    Ready(Verifier),
+    /// Boxed: a verifier holds its scheme and prepared keys, far larger than the other cases.
+    Ready(Box<Verifier>),
     /// Every key has expired: nothing can be authentic.
     NoKey,
     /// The stored scheme or a key is unusable (a bug or a downgrade, not the sender's
@@ -71,7 +72,7 @@ impl Resolved {
 
 fn check_for(scheme: &Scheme, source: &Source, now: Millis) -> Check {
     match scheme::verifier(scheme, source, now) {
-        Ok(Some(v)) => Check::Ready(v),
+        Ok(Some(v)) => Check::Ready(Box::new(v)),
         Ok(None) => Check::NoKey,
         Err(e) => Check::Broken(format!("source {}: stored key unusable: {e}", source.id)),
     }
@@ -160,7 +161,7 @@ mod tests {
         // Resolved again after it, without the expired key, it holds until the next one.
         let again = Resolved::new(r.source.clone(), 5_000);
         assert!(again.holds_at(8_999) && !again.holds_at(9_000));
-        assert!(Resolved::new(r.source.clone(), 9_000).holds_at(i64::MAX));
+        assert!(Resolved::new(r.source, 9_000).holds_at(i64::MAX));
     }
 
     #[test]

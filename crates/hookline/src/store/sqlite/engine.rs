@@ -56,7 +56,7 @@ impl QueueStore for SqliteStore {
     ) -> Result<Received> {
         let work = Work::Received {
             msg: msg.clone(),
-            request: request.clone(),
+            request: Box::new(request.clone()),
             window_ms,
             now,
         };

@@ -43,7 +43,8 @@ pub(super) enum Work {
     /// `QueueStore::receive_event`).
     Received {
         msg: Message,
-        request: ReceivedRequest,
+        /// Boxed: with the message beside it, the largest variant by far.
+        request: Box<ReceivedRequest>,
         window_ms: Millis,
         now: Millis,
     },
