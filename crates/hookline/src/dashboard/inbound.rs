@@ -25,12 +25,14 @@ use crate::gateway::model::RequestCounts;
 const COUNT_PERIOD_MS: i64 = 24 * 3600 * 1000;
 const COUNT_CAP: usize = 1000;
 
-/// 404 for an app-portal session: what a source would be to it.
-pub(super) fn operator_only(viewer: &Viewer) -> Result<(), PageError> {
-    match viewer.auth.app_id {
-        None => Ok(()),
-        Some(_) => Err(PageError::new(StatusCode::NOT_FOUND, "page not found")),
-    }
+/// Refuses an app-portal session with 404: what a source would be to it. (An `Option`
+/// rather than a `Result<(), _>`: the error is a whole page.)
+pub(super) fn portal_refused(viewer: &Viewer) -> Option<PageError> {
+    viewer
+        .auth
+        .app_id
+        .is_some()
+        .then(|| PageError::new(StatusCode::NOT_FOUND, "page not found"))
 }
 
 /// The name of the source's application, `None` when it no longer exists.
@@ -107,7 +109,9 @@ pub(super) async fn sources(
     viewer: Viewer,
     params: Params,
 ) -> PageResult {
-    operator_only(&viewer)?;
+    if let Some(e) = portal_refused(&viewer) {
+        return Err(e);
+    }
     let iterator = params.str("iterator").unwrap_or_default().to_owned();
     let Json(list) = src_api::list_sources(
         State(dash.api.clone()),
@@ -191,7 +195,9 @@ pub(super) async fn source(
     Path(src_id): Path<String>,
     params: Params,
 ) -> PageResult {
-    operator_only(&viewer)?;
+    if let Some(e) = portal_refused(&viewer) {
+        return Err(e);
+    }
     let api = || State(dash.api.clone());
     let Json(s) = src_api::get_source(api(), viewer.auth.clone(), Path(src_id)).await?;
     let q = |k: &str| params.str(k).unwrap_or_default().to_owned();

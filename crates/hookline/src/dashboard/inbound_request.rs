@@ -8,7 +8,7 @@ use maud::{Markup, html};
 
 use super::Dash;
 use super::auth::{Submitted, Viewer};
-use super::inbound::{app_link, app_name, decision, operator_only};
+use super::inbound::{app_link, app_name, decision, portal_refused};
 use super::view::{PageError, PageResult, confirm_form, page, pretty, see_other, time_text};
 use crate::api::source as src_api;
 use crate::api::source_request as req_api;
@@ -76,7 +76,9 @@ pub(super) async fn request(
     viewer: Viewer,
     Path((src_id, req_id)): Path<(String, String)>,
 ) -> PageResult {
-    operator_only(&viewer)?;
+    if let Some(e) = portal_refused(&viewer) {
+        return Err(e);
+    }
     let api = || State(dash.api.clone());
     let Json(s) = src_api::get_source(api(), viewer.auth.clone(), Path(src_id)).await?;
     let Json(r) =
@@ -141,7 +143,9 @@ pub(super) async fn replay(
     Path((src_id, req_id)): Path<(String, String)>,
     form: Submitted,
 ) -> PageResult {
-    operator_only(&form.viewer)?;
+    if let Some(e) = portal_refused(&form.viewer) {
+        return Err(e);
+    }
     let api = || State(dash.api.clone());
     let auth = || form.viewer.auth.clone();
     let Json(s) = src_api::get_source(api(), auth(), Path(src_id)).await?;

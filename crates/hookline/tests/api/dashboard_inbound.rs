@@ -157,6 +157,22 @@ async fn inbound_pages_show_sources_requests_and_diagnoses() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{page}");
+    // The API's own answer, which the page showed.
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/source/st/request/{rejected}/replay"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{e}"
+    );
+    assert!(
+        e["detail"].as_str().expect("detail").contains("rejected"),
+        "{e}"
+    );
     app.stop().await;
 }
 
