@@ -89,7 +89,7 @@ async fn application_for(
     Ok(app)
 }
 
-pub(super) async fn list_sources(
+pub(crate) async fn list_sources(
     State(state): State<AppState>,
     auth: Auth,
     params: Params,
@@ -149,7 +149,7 @@ pub(super) async fn create_source(
     Ok((StatusCode::CREATED, Json(out(&state, source))))
 }
 
-pub(super) async fn get_source(
+pub(crate) async fn get_source(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,

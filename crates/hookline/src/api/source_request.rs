@@ -37,7 +37,7 @@ fn summary(r: &ReceivedRequest) -> SourceRequestOut {
     }
 }
 
-pub(super) async fn list_requests(
+pub(crate) async fn list_requests(
     State(state): State<AppState>,
     auth: Auth,
     Path(source_id): Path<String>,
@@ -71,7 +71,7 @@ pub(super) async fn list_requests(
     )))
 }
 
-pub(super) async fn get_request(
+pub(crate) async fn get_request(
     State(state): State<AppState>,
     auth: Auth,
     Path((source_id, req_id)): Path<(String, String)>,
@@ -142,7 +142,7 @@ async fn replay_one(state: &AppState, source: &Source, r: &ReceivedRequest) -> A
     let msg_id = r
         .msg_id
         .as_deref()
-        .ok_or_else(|| ApiError::Conflict("only accepted requests can be replayed".into()))?;
+        .ok_or_else(|| ApiError::Conflict("the request has no message to replay".into()))?;
     let original = state
         .store
         .message(&source.app_id, msg_id)
@@ -176,7 +176,7 @@ async fn replay_one(state: &AppState, source: &Source, r: &ReceivedRequest) -> A
     Ok(msg.id)
 }
 
-pub(super) async fn replay_request(
+pub(crate) async fn replay_request(
     State(state): State<AppState>,
     auth: Auth,
     Path((source_id, req_id)): Path<(String, String)>,
@@ -187,11 +187,12 @@ pub(super) async fn replay_request(
         .request(&source.id, &req_id)
         .await?
         .ok_or(ApiError::NotFound("request"))?;
-    if r.status != RequestStatus::Accepted {
-        return Err(ApiError::Conflict(format!(
-            "only accepted requests can be replayed; this one is {}",
-            r.status.as_str()
-        )));
+    // A duplicate names the message its event first became: replaying it replays that
+    // event, as replaying the accepted request would. A rejection never became one.
+    if r.status == RequestStatus::Rejected {
+        return Err(ApiError::Conflict(
+            "only accepted and duplicate requests can be replayed; this one was rejected".into(),
+        ));
     }
     let id = replay_one(&state, &source, &r).await?;
     Ok((

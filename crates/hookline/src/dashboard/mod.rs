@@ -20,6 +20,8 @@
 //! - `view`: the page layout, errors as pages, small shared pieces (times, statuses).
 //! - `overview`: overview, applications, event types. `app`: one application.
 //! - `endpoint`: the endpoint page and its actions. `log`: delivery log, message, attempt.
+//! - `inbound`: the inbound gateway's sources and a source's request log (operators only);
+//!   `inbound_request`: one received request, its diagnosis in words, and Replay.
 
 mod app;
 mod assets;
@@ -27,6 +29,8 @@ mod auth;
 mod call;
 mod chart;
 mod endpoint;
+mod inbound;
+mod inbound_request;
 mod log;
 mod overview;
 pub mod session;
@@ -96,6 +100,13 @@ pub fn router(dash: Dash) -> Router {
         .route("/app/{app}/msg/{msg}", get(log::message))
         .route("/app/{app}/msg/{msg}/attempt/{att}", get(log::attempt))
         .route("/app/{app}/msg/{msg}/resend/{ep}", post(log::resend))
+        .route("/sources", get(inbound::sources))
+        .route("/source/{src}", get(inbound::source))
+        .route("/source/{src}/request/{req}", get(inbound_request::request))
+        .route(
+            "/source/{src}/request/{req}/replay",
+            post(inbound_request::replay),
+        )
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(settings, protect))
         .with_state(dash)

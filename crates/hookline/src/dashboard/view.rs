@@ -41,6 +41,7 @@ pub(super) fn page(dash: &Dash, viewer: Option<&Viewer>, title: &str, body: Mark
                                     a href="/" { "Overview" }
                                     a href="/apps" { "Applications" }
                                     a href="/event-types" { "Event types" }
+                                    a href="/sources" { "Inbound" }
                                 }
                                 Some(app) => {
                                     a href={ "/app/" (app) } { "Endpoints" }

@@ -133,3 +133,13 @@ pub struct RequestFilter {
     pub before: Option<Millis>,
     pub after: Option<Millis>,
 }
+
+/// How a source's recent requests were decided (see `SourceStore::count_requests`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    /// The cap was reached: there were more requests in the period than were counted.
+    pub capped: bool,
+}

@@ -18,7 +18,7 @@ mod tests;
 use async_trait::async_trait;
 
 pub use crate::gateway::model::{
-    Received, ReceivedRequest, RequestFilter, RequestStatus, Source, SourceSecret,
+    Received, ReceivedRequest, RequestCounts, RequestFilter, RequestStatus, Source, SourceSecret,
 };
 pub use model::*;
 
@@ -154,6 +154,15 @@ pub trait SourceStore: Send + Sync + 'static {
         filter: &RequestFilter,
     ) -> Result<Vec<ReceivedRequest>>;
     async fn request(&self, source_id: &str, id: &str) -> Result<Option<ReceivedRequest>>;
+    /// The decisions of the source's requests received since `since`, counted over its
+    /// newest `cap` of them at most: an index range of `(source_id, id)` whose cost is
+    /// bounded however busy the source is (the dashboard shows these on every page view).
+    async fn count_requests(
+        &self,
+        source_id: &str,
+        since: Millis,
+        cap: usize,
+    ) -> Result<RequestCounts>;
     /// Drops requests past their `expires_at`.
     async fn purge_requests(&self, now: Millis) -> Result<u64>;
 }

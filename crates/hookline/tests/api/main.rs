@@ -4,10 +4,12 @@
 
 mod apps;
 mod browser;
+mod browser_inbound;
 mod common;
 mod compat;
 mod connections;
 mod dashboard;
+mod dashboard_inbound;
 mod delivery;
 mod endpoints;
 mod errors;

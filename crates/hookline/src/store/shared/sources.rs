@@ -4,10 +4,12 @@ use async_trait::async_trait;
 
 use super::{Engine, SqlStore};
 use crate::gateway::model::INSERT_REQUEST;
+use crate::ids::id_floor;
 use crate::store::rows::{request_row, seal, source_row};
-use crate::store::sql::{Stmt, conflict, finish_page, json_text};
+use crate::store::sql::{Columns as _, Stmt, conflict, finish_page, json_text};
 use crate::store::{
-    Millis, Page, ReceivedRequest, RequestFilter, Result, Source, SourceStore, StoreError,
+    Millis, Page, ReceivedRequest, RequestCounts, RequestFilter, RequestStatus, Result, Source,
+    SourceStore, StoreError,
 };
 
 const UID_TAKEN: &str = "a source with this uid already exists";
@@ -189,6 +191,37 @@ impl<E: Engine> SourceStore for SqlStore<E> {
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(request_row).transpose()
+    }
+
+    async fn count_requests(
+        &self,
+        source_id: &str,
+        since: Millis,
+        cap: usize,
+    ) -> Result<RequestCounts> {
+        // Request ids start with their time (`ids`), so `id >= floor` is the index range of
+        // the period, read newest first and cut at `cap` before anything is counted.
+        let rows = Stmt::new(
+            "SELECT status, COUNT(*) AS n FROM (SELECT status FROM source_request \
+             WHERE source_id = $1 AND id >= $2 ORDER BY id DESC LIMIT $3) recent GROUP BY status",
+        )
+        .bind(source_id)
+        .bind(id_floor("req", since))
+        .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let mut c = RequestCounts::default();
+        for r in &rows {
+            let n = u64::try_from(r.int("n")).unwrap_or(0);
+            match RequestStatus::parse(&r.text("status")) {
+                Some(RequestStatus::Accepted) => c.accepted += n,
+                Some(RequestStatus::Duplicate) => c.duplicate += n,
+                Some(RequestStatus::Rejected) => c.rejected += n,
+                None => {}
+            }
+        }
+        c.capped = c.accepted + c.duplicate + c.rejected >= cap as u64;
+        Ok(c)
     }
 
     async fn purge_requests(&self, now: Millis) -> Result<u64> {

@@ -143,6 +143,7 @@ on_both!(
     requests_list_newest_first_and_rejections_are_bounded,
     a_forwarded_message_keeps_its_content_type_and_headers,
     a_received_event_commits_with_its_record_and_repeats_do_not,
+    request_counts_cover_the_period_up_to_the_cap,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -218,6 +219,7 @@ use records::{
 use sources::{
     a_forwarded_message_keeps_its_content_type_and_headers,
     a_received_event_commits_with_its_record_and_repeats_do_not,
+    request_counts_cover_the_period_up_to_the_cap,
     requests_list_newest_first_and_rejections_are_bounded,
     sources_keep_their_keys_sealed_and_their_uid_unique,
 };

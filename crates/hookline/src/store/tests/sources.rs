@@ -298,3 +298,42 @@ pub(super) async fn a_received_event_commits_with_its_record_and_repeats_do_not(
     ));
     assert_eq!(s.request("src_1", "req_4").await.expect("get"), None);
 }
+
+/// Counts read the period's index range only, and stop at the cap (newest first).
+pub(super) async fn request_counts_cover_the_period_up_to_the_cap(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_source(&source("src_1", None))
+        .await
+        .expect("create");
+    let at = |ms: i64, status| {
+        let mut r = request(&crate::ids::id_floor("req", ms), status, ms);
+        r.expires_at = i64::MAX;
+        r
+    };
+    s.record_request(&at(1000, RequestStatus::Accepted))
+        .await
+        .expect("accepted");
+    s.record_request(&at(2000, RequestStatus::Duplicate))
+        .await
+        .expect("duplicate");
+    for ms in [3000, 3001, 3002] {
+        s.record_rejection(&at(ms, RequestStatus::Rejected), 10)
+            .await
+            .expect("rejected");
+    }
+    let c = s.count_requests("src_1", 1500, 100).await.expect("count");
+    assert_eq!(
+        c,
+        RequestCounts {
+            accepted: 0,
+            duplicate: 1,
+            rejected: 3,
+            capped: false
+        }
+    );
+    let c = s.count_requests("src_1", 0, 3).await.expect("count");
+    assert_eq!((c.rejected, c.accepted, c.capped), (3, 0, true));
+    let c = s.count_requests("src_other", 0, 3).await.expect("count");
+    assert_eq!(c, RequestCounts::default());
+}
