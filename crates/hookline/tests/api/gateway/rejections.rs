@@ -94,7 +94,10 @@ async fn forgeries_are_refused_with_their_reason_and_kept_with_a_diagnosis() {
             detail = d;
         }
     }
-    assert!(detail.is_object(), "the tampered request is kept: {rejected}");
+    assert!(
+        detail.is_object(),
+        "the tampered request is kept: {rejected}"
+    );
     let findings = detail["diagnosis"].as_array().expect("diagnosis");
     assert!(!findings.is_empty(), "{detail}");
     assert!(
@@ -105,7 +108,11 @@ async fn forgeries_are_refused_with_their_reason_and_kept_with_a_diagnosis() {
     // The stale one: the diagnosis speaks of the clock.
     let stale_req = data
         .iter()
-        .find(|r| r["reason"].as_str().is_some_and(|t| t.starts_with("stale timestamp")))
+        .find(|r| {
+            r["reason"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("stale timestamp"))
+        })
         .and_then(|r| r["id"].as_str())
         .expect("the stale request is kept");
     let (_, detail) = app
