@@ -27,35 +27,14 @@ if [ "${1:-}" = --deliver ]; then DELIVER=1; shift; fi
 SECS=${1:-10}
 CONNS=${2:-32}
 TARGET=${CARGO_TARGET_DIR:-target}/release
-BIN=$TARGET/hookline
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release -p hookline --bins
-[ -z "$DELIVER" ] || [ -x "$TARGET/examples/loadtest" ] || cargo build --release -p hookline --example loadtest
-DIR=$(mktemp -d)
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"' EXIT
 export HOOKLINE_BENCH_TOKEN=hk_bench-token-0123456789abcdef
-ROLE=api
-ENDPOINT=http://127.0.0.1:9/unused
-if [ -n "$DELIVER" ]; then
-  "$TARGET/examples/loadtest" receive > "$DIR/received" &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do [ -s "$DIR/received" ] && break; sleep 0.1; done
-  ENDPOINT=$(head -1 "$DIR/received")
-  ROLE=all
-fi
-HOOKLINE_ADMIN_TOKEN=$HOOKLINE_BENCH_TOKEN HOOKLINE_LOG=error HOOKLINE_SSRF_ALLOW=127.0.0.0/8 \
-  "$BIN" serve --role $ROLE --listen 127.0.0.1:0 --data-dir "$DIR" > "$DIR/out" 2>&1 &
-PID=$!
-PIDS+=($PID)
-for _ in $(seq 1 100); do grep -q 'listening on' "$DIR/out" && break; sleep 0.1; done
-BASE=$(sed -n 's/^Hookline listening on //p' "$DIR/out")
+TOKEN=$HOOKLINE_BENCH_TOKEN
+. bench/serve.sh
 auth=(-H "Authorization: Bearer $HOOKLINE_BENCH_TOKEN" -H 'Content-Type: application/json')
 curl -sf "${auth[@]}" "$BASE/api/v1/app" -d '{"name":"load","uid":"load"}' >/dev/null
 for i in $(seq 1 "${ENDPOINTS:-1}"); do
   curl -sf "${auth[@]}" "$BASE/api/v1/app/load/endpoint" -d "{\"url\":\"$ENDPOINT?n=$i\"}" >/dev/null
 done
-STORE="embedded SQLite"; [ -n "${HOOKLINE_DATABASE_URL:-}" ] && STORE=PostgreSQL
 echo "data directory: $DIR"
 echo "store: $STORE; $CONNS connections, $SECS s, ${ENDPOINTS:-1} endpoint(s)${DELIVER:+, delivering to a receiver}"
 START=$(date +%s.%N)

@@ -24,29 +24,9 @@ if [ "${1:-}" = --deliver ]; then DELIVER=1; shift; fi
 SECS=${1:-10}
 CONNS=${2:-32}
 TARGET=${CARGO_TARGET_DIR:-target}/release
-BIN=$TARGET/hookline
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release -p hookline --bins
-[ -z "$DELIVER" ] || [ -x "$TARGET/examples/loadtest" ] || cargo build --release -p hookline --example loadtest
-DIR=$(mktemp -d)
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
 TOKEN=hk_bench-token-0123456789abcdef
 SECRET=bench-github-secret
-ROLE=api
-ENDPOINT=http://127.0.0.1:9/unused
-if [ -n "$DELIVER" ]; then
-  "$TARGET/examples/loadtest" receive > "$DIR/received" &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do [ -s "$DIR/received" ] && break; sleep 0.1; done
-  ENDPOINT=$(head -1 "$DIR/received")
-  ROLE=all
-fi
-HOOKLINE_ADMIN_TOKEN=$TOKEN HOOKLINE_LOG=error HOOKLINE_SSRF_ALLOW=127.0.0.0/8 \
-  "$BIN" serve --role $ROLE --listen 127.0.0.1:0 --data-dir "$DIR" > "$DIR/out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q 'listening on' "$DIR/out" && break; sleep 0.1; done
-BASE=$(sed -n 's/^Hookline listening on //p' "$DIR/out")
+. bench/serve.sh
 auth=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
 curl -sf "${auth[@]}" "$BASE/api/v1/source" \
   -d "{\"name\":\"bench\",\"uid\":\"bench\",\"scheme\":\"github\",\"secrets\":[\"$SECRET\"]}" >/dev/null
@@ -55,7 +35,6 @@ BODY="{\"ref\":\"refs/heads/main\",\"blob\":\"$(head -c 1000 /dev/zero | tr '\0'
 KEY=$SECRET
 [ -n "$FORGED" ] && KEY=not-the-secret
 SIG="sha256=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$KEY" -r | cut -d' ' -f1)"
-STORE="embedded SQLite"; [ -n "${HOOKLINE_DATABASE_URL:-}" ] && STORE=PostgreSQL
 echo "store: $STORE; $CONNS connections, $SECS s${FORGED:+, forged signatures}${DELIVER:+, delivering to a receiver}"
 START=$(date +%s.%N)
 HOOKLINE_BENCH_BODY=$BODY HOOKLINE_BENCH_SIGNATURE=$SIG \

@@ -74,6 +74,24 @@ fn internal(e: impl std::fmt::Display) -> Response {
     )
 }
 
+/// The source named in the path, resolved (see `resolved`), or the answer to give.
+async fn resolve(
+    state: &AppState,
+    source_id: &str,
+    now: i64,
+) -> Result<std::sync::Arc<super::resolved::Resolved>, Response> {
+    match state
+        .gateway
+        .sources
+        .get(&*state.store, source_id, now)
+        .await
+    {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(unknown_source()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// The handshake this source answers, if any.
 fn handshake_of(source: &Source) -> Option<Handshake> {
     source.handshake.as_deref().and_then(Handshake::parse)
@@ -86,15 +104,9 @@ pub async fn handshake_get(
     req: Request,
 ) -> Response {
     let now = crate::now_millis();
-    let resolved = match state
-        .gateway
-        .sources
-        .get(&*state.store, &source_id, now)
-        .await
-    {
-        Ok(Some(r)) => r,
-        Ok(None) => return unknown_source(),
-        Err(e) => return internal(e),
+    let resolved = match resolve(&state, &source_id, now).await {
+        Ok(r) => r,
+        Err(answer) => return answer,
     };
     let source = &resolved.source;
     let query = req.uri().query().unwrap_or_default();
@@ -141,15 +153,9 @@ pub async fn receive_event(
         return too_large(limit);
     }
     let now = crate::now_millis();
-    let resolved = match state
-        .gateway
-        .sources
-        .get(&*state.store, &source_id, now)
-        .await
-    {
-        Ok(Some(r)) => r,
-        Ok(None) => return unknown_source(),
-        Err(e) => return internal(e),
+    let resolved = match resolve(&state, &source_id, now).await {
+        Ok(r) => r,
+        Err(answer) => return answer,
     };
     let source = &resolved.source;
     let (parts, body) = req.into_parts();
