@@ -144,7 +144,10 @@ async fn main() {
         ("overview, last week".into(), "/?range=week".into()),
         ("application".into(), "/app/bench".into()),
         ("endpoint".into(), format!("/app/bench/endpoint/{ep_id}")),
-        ("delivery log (whole application)".into(), "/app/bench/log".into()),
+        (
+            "delivery log (whole application)".into(),
+            "/app/bench/log".into(),
+        ),
         (
             "delivery log, failed only".into(),
             "/app/bench/log?status=2".into(),

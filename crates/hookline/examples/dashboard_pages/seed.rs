@@ -6,13 +6,13 @@
 use std::path::Path;
 
 /// One message, its delivery and its attempt.
-pub struct Row {
-    pub msg_id: String,
-    pub att_id: String,
-    pub app_id: String,
-    pub ep_id: String,
-    pub at: i64,
-    pub ok: bool,
+pub(crate) struct Row {
+    pub(crate) msg_id: String,
+    pub(crate) att_id: String,
+    pub(crate) app_id: String,
+    pub(crate) ep_id: String,
+    pub(crate) at: i64,
+    pub(crate) ok: bool,
 }
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -30,7 +30,7 @@ fn id_at(prefix: &str, millis: i64, seq: u64) -> String {
 
 /// `n` rows evenly over `[from, to)`: every thousandth to the second application (`eps[1]`),
 /// the rest to the first; one attempt in ten failed; each attempt 50 ms after its message.
-pub fn plan(eps: &[(String, String)], n: u64, from: i64, to: i64) -> Vec<Row> {
+pub(crate) fn plan(eps: &[(String, String)], n: u64, from: i64, to: i64) -> Vec<Row> {
     let span = i128::from(to - from - 50);
     (0..n)
         .map(|i| {
@@ -51,7 +51,7 @@ pub fn plan(eps: &[(String, String)], n: u64, from: i64, to: i64) -> Vec<Row> {
 const PAYLOAD: &str = r#"{"n":1,"note":"<b>x</b>"}"#;
 
 /// Into the embedded database the server has open (it is idle meanwhile), in one transaction.
-pub fn sqlite(path: &Path, rows: &[Row], url: &str) {
+pub(crate) fn sqlite(path: &Path, rows: &[Row], url: &str) {
     let mut conn = rusqlite::Connection::open(path).expect("open the database");
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .expect("busy timeout");
@@ -69,10 +69,22 @@ pub fn sqlite(path: &Path, rows: &[Row], url: &str) {
             .expect("prepare");
         for r in rows {
             let (status, code) = if r.ok { (0, 200) } else { (2, 500) };
-            m.execute(rusqlite::params![r.msg_id, r.app_id, PAYLOAD, i64::MAX, r.at])
-                .expect("message");
-            d.execute(rusqlite::params![r.msg_id, r.ep_id, status, r.at, r.at + 50])
-                .expect("delivery");
+            m.execute(rusqlite::params![
+                r.msg_id,
+                r.app_id,
+                PAYLOAD,
+                i64::MAX,
+                r.at
+            ])
+            .expect("message");
+            d.execute(rusqlite::params![
+                r.msg_id,
+                r.ep_id,
+                status,
+                r.at,
+                r.at + 50
+            ])
+            .expect("delivery");
             a.execute(rusqlite::params![
                 r.att_id,
                 r.msg_id,
@@ -93,7 +105,7 @@ pub fn sqlite(path: &Path, rows: &[Row], url: &str) {
 }
 
 /// Into the PostgreSQL database the server uses, in transactions of 20,000 rows.
-pub async fn postgres(url: &str, rows: &[Row], hook: &str) {
+pub(crate) async fn postgres(url: &str, rows: &[Row], hook: &str) {
     let pool = sqlx::PgPool::connect(url).await.expect("connect");
     for chunk in rows.chunks(20_000) {
         let col = |f: fn(&Row) -> String| chunk.iter().map(f).collect::<Vec<_>>();
@@ -141,6 +153,9 @@ pub async fn postgres(url: &str, rows: &[Row], hook: &str) {
         tx.commit().await.expect("commit");
     }
     // What autovacuum would do soon after such a load.
-    sqlx::query("ANALYZE").execute(&pool).await.expect("analyze");
+    sqlx::query("ANALYZE")
+        .execute(&pool)
+        .await
+        .expect("analyze");
     pool.close().await;
 }

@@ -5,9 +5,7 @@ use async_trait::async_trait;
 use super::{Engine, SqlStore};
 use crate::store::rows::{endpoint_row, seal};
 use crate::store::sql::{Columns as _, Stmt, conflict, finish_page, json_text};
-use crate::store::{
-    Endpoint, EndpointHealth, EndpointStats, EndpointStore, Millis, Page, Result,
-};
+use crate::store::{Endpoint, EndpointHealth, EndpointStats, EndpointStore, Millis, Page, Result};
 
 #[async_trait]
 impl<E: Engine> EndpointStore for SqlStore<E> {

@@ -52,7 +52,12 @@ async fn attempt_at(s: &dyn Store, msg_id: &str, app_id: &str, ep: &str, ok: boo
 }
 
 /// (index, messages, delivered, failed) of each bucket with something in it.
-async fn chart(s: &dyn Store, since: Millis, bucket: i64, now: Millis) -> Vec<(i64, i64, i64, i64)> {
+async fn chart(
+    s: &dyn Store,
+    since: Millis,
+    bucket: i64,
+    now: Millis,
+) -> Vec<(i64, i64, i64, i64)> {
     s.activity(since, bucket, now)
         .await
         .expect("activity")
@@ -124,8 +129,16 @@ pub(super) async fn attempts_of_an_application_are_its_own_newest_first(t: TestS
     // event type.
     let mut ids_a = vec![];
     for i in 0..12 {
-        let (app_id, ep) = if i % 2 == 0 { ("app_a", "ep_a") } else { ("app_b", "ep_b") };
-        let tag = if i == 4 { "x4".to_owned() } else { format!("{i:02}") };
+        let (app_id, ep) = if i % 2 == 0 {
+            ("app_a", "ep_a")
+        } else {
+            ("app_b", "ep_b")
+        };
+        let tag = if i == 4 {
+            "x4".to_owned()
+        } else {
+            format!("{i:02}")
+        };
         let m = message_at(s, app_id, &tag, T0 + i * 1_000).await;
         let ok = !(app_id == "app_a" && i % 3 == 0);
         attempt_at(s, &m, app_id, ep, ok, T0 + i * 1_000 + 500).await;
@@ -138,14 +151,28 @@ pub(super) async fn attempts_of_an_application_are_its_own_newest_first(t: TestS
             .await
             .expect("list")
     };
-    let all = list(page(10, None, false, Order::Descending), AttemptFilter::default()).await;
+    let all = list(
+        page(10, None, false, Order::Descending),
+        AttemptFilter::default(),
+    )
+    .await;
     let want: Vec<&str> = ids_a.iter().rev().map(|(m, _)| m.as_str()).collect();
-    assert_eq!(all.iter().map(|a| a.msg_id.as_str()).collect::<Vec<_>>(), want);
-    assert!(all.iter().all(|a| a.app_id == "app_a" && a.endpoint_id == "ep_a"));
+    assert_eq!(
+        all.iter().map(|a| a.msg_id.as_str()).collect::<Vec<_>>(),
+        want
+    );
+    assert!(
+        all.iter()
+            .all(|a| a.app_id == "app_a" && a.endpoint_id == "ep_a")
+    );
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
 
     // Pages on the cursor, forward and back.
-    let first = list(page(4, None, false, Order::Descending), AttemptFilter::default()).await;
+    let first = list(
+        page(4, None, false, Order::Descending),
+        AttemptFilter::default(),
+    )
+    .await;
     let cursor = first[3].id.clone();
     let second = list(
         page(4, Some(&cursor), false, Order::Descending),
@@ -159,7 +186,10 @@ pub(super) async fn attempts_of_an_application_are_its_own_newest_first(t: TestS
         AttemptFilter::default(),
     )
     .await;
-    assert_eq!(back.iter().map(|a| &a.id).collect::<Vec<_>>(), first.iter().map(|a| &a.id).collect::<Vec<_>>());
+    assert_eq!(
+        back.iter().map(|a| &a.id).collect::<Vec<_>>(),
+        first.iter().map(|a| &a.id).collect::<Vec<_>>()
+    );
 
     // Filters: by status on the attempt; by event type through the message.
     let failed = list(
@@ -170,8 +200,16 @@ pub(super) async fn attempts_of_an_application_are_its_own_newest_first(t: TestS
         },
     )
     .await;
-    let want_failed: Vec<&str> = ids_a.iter().rev().filter(|(_, ok)| !ok).map(|(m, _)| m.as_str()).collect();
-    assert_eq!(failed.iter().map(|a| a.msg_id.as_str()).collect::<Vec<_>>(), want_failed);
+    let want_failed: Vec<&str> = ids_a
+        .iter()
+        .rev()
+        .filter(|(_, ok)| !ok)
+        .map(|(m, _)| m.as_str())
+        .collect();
+    assert_eq!(
+        failed.iter().map(|a| a.msg_id.as_str()).collect::<Vec<_>>(),
+        want_failed
+    );
     let typed = list(
         page(10, None, false, Order::Descending),
         AttemptFilter {
