@@ -388,6 +388,8 @@ async fn record(
     let attempt = Attempt {
         id: new_id("atmpt"),
         msg_id: msg_id.to_owned(),
+        // An endpoint's messages are its application's.
+        app_id: ep.app_id.clone(),
         endpoint_id: ep.id.clone(),
         url: ep.url.clone(),
         status: if status == DeliveryStatus::Success {

@@ -17,6 +17,12 @@ use crate::api::extract::Params;
 
 type Ids = Path<(String, String)>;
 
+/// How many of the endpoint's latest attempts its success rate is read from.
+const RECENT: usize = 1000;
+/// Past this many pending deliveries the page says "10000+".
+const QUEUE_CAP: usize = 10_000;
+const QUEUE_CAP_I: i64 = 10_000;
+
 /// `GET /app/{app}/endpoint/{ep}`.
 async fn render(
     dash: &Dash,
@@ -29,7 +35,14 @@ async fn render(
     let auth = || viewer.auth.clone();
     let ids = || Path((app_id.clone(), ep_id.clone()));
     let Json(ep) = ep_api::get_endpoint(api(), auth(), ids()).await?;
-    let Json(stats) = ops::endpoint_stats(api(), auth(), ids(), call::params(&[])).await?;
+    // Bounded counts (the API's `/stats` counts every delivery the endpoint ever had): the
+    // endpoint was found through the API just above, in the viewer's scope.
+    let health = dash
+        .api
+        .store
+        .endpoint_health(&ep.id, RECENT, QUEUE_CAP)
+        .await
+        .map_err(crate::api::error::ApiError::from)?;
     let Json(attempts) = crate::api::attempt::list_attempts_by_endpoint(
         api(),
         auth(),
@@ -52,7 +65,8 @@ async fn render(
             .as_ref()
             .is_some_and(|t| t.iter().any(|x| x == name))
     };
-    let total = stats.success + stats.fail + stats.pending + stats.sending;
+    let recent = health.delivered + health.failed;
+    let queued = health.pending + health.sending;
     let body = html! {
         p { a href={ "/app/" (app_id) } { "← Application" } }
         h1 { "Endpoint " code { (ep.id) } }
@@ -62,8 +76,9 @@ async fn render(
                 dt { "URL" } dd { code { (ep.url) } }
                 dt { "Description" } dd { (ep.description) }
                 dt { "Status" } dd { @if ep.disabled { span.badge.bad { "disabled" } } @else { span.badge.ok { "enabled" } } }
-                dt { "Deliveries" } dd { (stats.success) " delivered, " (stats.fail) " failed, " (stats.pending + stats.sending) " pending"
-                    @if total > 0 { " (" (stats.success * 100 / total) "% success)" } }
+                dt { "Last " (recent) " attempts" } dd { (health.delivered) " delivered, " (health.failed) " failed"
+                    @if recent > 0 { " (" (health.delivered * 100 / recent) "% success)" } }
+                dt { "Queued" } dd { (queued) @if health.pending >= QUEUE_CAP_I || health.sending >= QUEUE_CAP_I { "+" } " pending" }
                 dt { "Signature scheme" } dd { code { (ep.signature_scheme) } }
                 dt { "Throttle" } dd { @match ep.throttle_rate { Some(r) => { (r) " per second" }, None => { "none" } } }
                 dt { "Events" } dd { @match &ep.event_types { Some(t) => { (t.join(", ")) }, None => { "all event types" } } }

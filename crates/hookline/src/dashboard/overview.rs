@@ -28,7 +28,7 @@ pub(super) async fn overview(
     let g = store.gauges(now).await.map_err(db)?;
     let range = chart::Range::named(params.str("range"));
     let activity = store
-        .activity(range.since(now), range.bucket_ms)
+        .activity(range.since(now), range.bucket_ms, now)
         .await
         .map_err(db)?;
     let failing = store.failing_endpoints(20).await.map_err(db)?;

@@ -205,6 +205,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
     let attempt = Attempt {
         id: new_id("atmpt"),
         msg_id: msg.id.clone(),
+        app_id: msg.app_id.clone(),
         endpoint_id: ep.id.clone(),
         url: ep.url.clone(),
         status: if status == DeliveryStatus::Success {

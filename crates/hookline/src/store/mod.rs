@@ -171,8 +171,16 @@ pub trait SourceStore: Send + Sync + 'static {
 #[async_trait]
 pub trait ActivityStore: Send + Sync + 'static {
     /// Messages accepted and attempts by status since `since`, in buckets of `bucket_ms`
-    /// (bucket 0 starts at `since`), read on the ids' time order (an index range).
-    async fn activity(&self, since: Millis, bucket_ms: i64) -> Result<Vec<ActivityBucket>>;
+    /// (bucket 0 starts at `since`), as of `now`. When `since` and `bucket_ms` are whole
+    /// minutes, the minutes closed before `now` are read from a rollup that each is counted
+    /// into once, and only the minutes still open are counted from the rows (on the ids'
+    /// time order, an index range); otherwise every row of the window is counted.
+    async fn activity(
+        &self,
+        since: Millis,
+        bucket_ms: i64,
+        now: Millis,
+    ) -> Result<Vec<ActivityBucket>>;
     /// Endpoints disabled or failing without a success since some time, longest first.
     async fn failing_endpoints(&self, limit: usize) -> Result<Vec<FailingEndpoint>>;
 }
@@ -233,6 +241,15 @@ pub trait EndpointStore: Send + Sync + 'static {
         since: Option<Millis>,
         until: Option<Millis>,
     ) -> Result<EndpointStats>;
+    /// The outcome of the endpoint's last `last` attempts, and its pending and sending
+    /// deliveries counted up to `cap` each: index ranges of at most that many rows, where
+    /// `endpoint_stats` counts every delivery the endpoint ever had.
+    async fn endpoint_health(
+        &self,
+        endpoint_id: &str,
+        last: usize,
+        cap: usize,
+    ) -> Result<EndpointHealth>;
 }
 
 /// Messages, their deliveries, and attempts.

@@ -146,6 +146,9 @@ pub struct Delivery {
 pub struct Attempt {
     pub id: String,
     pub msg_id: String,
+    /// The message's application, kept on the attempt so that the application-wide log is
+    /// an index range (`attempt_app`).
+    pub app_id: String,
     pub endpoint_id: String,
     pub url: String,
     pub status: DeliveryStatus,
@@ -239,6 +242,19 @@ pub struct EndpointStats {
     pub success: i64,
     pub pending: i64,
     pub fail: i64,
+    pub sending: i64,
+}
+
+/// An endpoint's health as the dashboard shows it, in reads bounded whatever its history:
+/// the outcome of its last attempts, and its queue counted up to a cap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointHealth {
+    /// Of the last attempts read (see `EndpointStore::endpoint_health`).
+    pub delivered: i64,
+    pub failed: i64,
+    /// Deliveries waiting for their first or next attempt, at most the cap asked for.
+    pub pending: i64,
+    /// Deliveries being attempted now, at most the cap.
     pub sending: i64,
 }
 

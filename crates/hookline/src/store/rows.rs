@@ -71,6 +71,7 @@ pub(super) fn attempt_row(r: &impl Columns) -> Result<Attempt> {
     Ok(Attempt {
         id: r.text("id"),
         msg_id: r.text("msg_id"),
+        app_id: r.text("app_id"),
         endpoint_id: r.text("endpoint_id"),
         url: r.text("url"),
         status: status(r.int("status"))?,

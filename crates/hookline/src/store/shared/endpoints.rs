@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{Engine, SqlStore};
 use crate::store::rows::{endpoint_row, seal};
 use crate::store::sql::{Columns as _, Stmt, conflict, finish_page, json_text};
-use crate::store::{Endpoint, EndpointStats, EndpointStore, Millis, Page, Result};
+use crate::store::{Endpoint, EndpointHealth, EndpointStats, EndpointStore, Millis, Page, Result};
 
 #[async_trait]
 impl<E: Engine> EndpointStore for SqlStore<E> {
@@ -164,5 +164,32 @@ impl<E: Engine> EndpointStore for SqlStore<E> {
             }
         }
         Ok(stats)
+    }
+
+    async fn endpoint_health(
+        &self,
+        endpoint_id: &str,
+        last: usize,
+        cap: usize,
+    ) -> Result<EndpointHealth> {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        // The last attempts: the newest end of `attempt_endpoint`. The queue: pending rows
+        // are `delivery_due_endpoint` (partial, this endpoint's own), sending ones the few
+        // under `delivery_leased`, which `endpoint_id || ''` makes the planner use rather
+        // than every delivery the endpoint had (`delivery_endpoint`).
+        let row = Stmt::new(
+            "SELECT                (SELECT COUNT(*) FROM (SELECT status FROM attempt WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2) a WHERE status = 0) AS delivered,                (SELECT COUNT(*) FROM (SELECT status FROM attempt WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2) a WHERE status != 0) AS failed,                (SELECT COUNT(*) FROM (SELECT 1 AS one FROM delivery WHERE endpoint_id = $1 AND status = 1 LIMIT $3) p) AS pending,                (SELECT COUNT(*) FROM (SELECT 1 AS one FROM delivery WHERE endpoint_id || '' = $1 AND status = 3 LIMIT $3) s) AS sending",
+        )
+        .bind(endpoint_id)
+        .bind(n(last))
+        .bind(n(cap))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(EndpointHealth {
+            delivered: row.int("delivered"),
+            failed: row.int("failed"),
+            pending: row.int("pending"),
+            sending: row.int("sending"),
+        })
     }
 }

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../../migrations/sqlite/0009_dashboard_sessions.sql"),
     ),
+    (
+        10,
+        include_str!("../../../migrations/sqlite/0010_dashboard_speed.sql"),
+    ),
 ];
 
 /// The SQLite store.

@@ -144,6 +144,8 @@ on_both!(
     a_forwarded_message_keeps_its_content_type_and_headers,
     a_received_event_commits_with_its_record_and_repeats_do_not,
     request_counts_cover_the_period_up_to_the_cap,
+    closed_minutes_are_counted_once_and_the_open_one_live,
+    attempts_of_an_application_are_its_own_newest_first,
 );
 
 fn app(id: &str, uid: Option<&str>) -> Application {
@@ -194,6 +196,7 @@ fn page(limit: usize, cursor: Option<&str>, backwards: bool, order: Order) -> Pa
     }
 }
 
+mod activity;
 mod idempotency;
 mod messages;
 mod queue;
@@ -207,6 +210,10 @@ use sessions::{
     portal_codes_work_once_and_not_late, sessions_end_at_expiry_sign_out_or_with_their_application,
 };
 
+use activity::{
+    attempts_of_an_application_are_its_own_newest_first,
+    closed_minutes_are_counted_once_and_the_open_one_live,
+};
 use idempotency::{idempotency_keys_are_bound_to_their_request, idempotency_keys_claim_once};
 use messages::{
     a_message_and_its_deliveries_commit_together,

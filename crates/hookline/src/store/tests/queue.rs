@@ -86,6 +86,7 @@ pub(super) async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
     let attempt = |i: i64, status: DeliveryStatus| Attempt {
         id: format!("atmpt_{i:03}"),
         msg_id: format!("msg_{i:02}"),
+        app_id: "app_a".into(),
         endpoint_id: "ep_1".into(),
         url: "https://example.com/hook".into(),
         status,
@@ -157,6 +158,7 @@ pub(super) async fn a_worker_whose_lease_ran_out_cannot_move_the_delivery_on(t: 
     let attempt = |id: &str, at: Millis| Attempt {
         id: id.into(),
         msg_id: "msg_1".into(),
+        app_id: "app_a".into(),
         endpoint_id: "ep_1".into(),
         url: "https://example.com/hook".into(),
         status: DeliveryStatus::Fail,

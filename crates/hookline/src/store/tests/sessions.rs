@@ -100,7 +100,7 @@ pub(super) async fn activity_counts_by_bucket_and_lists_endpoints_not_delivering
             .expect("message");
     }
     let since = now - 90_000;
-    let got = s.activity(since, 60_000).await.expect("activity");
+    let got = s.activity(since, 60_000, now).await.expect("activity");
     let messages: Vec<(i64, i64)> = got.iter().map(|b| (b.index, b.messages)).collect();
     assert_eq!(messages, vec![(0, 2), (1, 1)], "{got:?}");
     assert!(s.failing_endpoints(10).await.expect("failing").is_empty());
