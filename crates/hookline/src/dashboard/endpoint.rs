@@ -30,6 +30,7 @@ async fn render(
     let ids = || Path((app_id.clone(), ep_id.clone()));
     let Json(ep) = ep_api::get_endpoint(api(), auth(), ids()).await?;
     let Json(stats) = ops::endpoint_stats(api(), auth(), ids(), call::params(&[])).await?;
+    let health = super::detail::health(dash, &ep.id).await?;
     let Json(attempts) = crate::api::attempt::list_attempts_by_endpoint(
         api(),
         auth(),
@@ -61,7 +62,11 @@ async fn render(
             dl.facts {
                 dt { "URL" } dd { code { (ep.url) } }
                 dt { "Description" } dd { (ep.description) }
-                dt { "Status" } dd { @if ep.disabled { span.badge.bad { "disabled" } } @else { span.badge.ok { "enabled" } } }
+                dt { "Status" } dd { @if ep.disabled { (super::detail::disabled(health.as_ref().and_then(|(h, _)| h.disabled_reason.as_deref()))) } @else { span.badge.ok { "enabled" } } }
+                @if let Some((h, c)) = &health {
+                    dt { "Circuit" } dd { (super::detail::circuit(*c)) }
+                    @if let Some(t) = h.failing_since { dt { "Failing since" } dd { (super::view::time(t)) } }
+                }
                 dt { "Deliveries" } dd { (stats.success) " delivered, " (stats.fail) " failed, " (stats.pending + stats.sending) " pending"
                     @if total > 0 { " (" (stats.success * 100 / total) "% success)" } }
                 dt { "Signature scheme" } dd { code { (ep.signature_scheme) } }

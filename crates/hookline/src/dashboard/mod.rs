@@ -20,12 +20,14 @@
 //! - `view`: the page layout, errors as pages, small shared pieces (times, statuses).
 //! - `overview`: overview, applications, event types. `app`: one application.
 //! - `endpoint`: the endpoint page and its actions. `log`: delivery log, message, attempt.
+//! - `detail`: an attempt's sent headers, an endpoint's circuit and why it is disabled.
 
 mod app;
 mod assets;
 mod auth;
 mod call;
 mod chart;
+mod detail;
 mod endpoint;
 mod log;
 mod overview;

@@ -8,6 +8,7 @@ mod common;
 mod compat;
 mod connections;
 mod dashboard;
+mod dashboard_detail;
 mod delivery;
 mod endpoints;
 mod errors;

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/postgres/0006_dashboard_sessions.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/postgres/0007_attempt_headers.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).
