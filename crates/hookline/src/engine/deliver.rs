@@ -365,8 +365,8 @@ fn span_words(d: std::time::Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{} ms", d.as_millis()),
-        _ if s % 86_400 == 0 => format!("{} days", s / 86_400),
-        _ if s % 3_600 == 0 => format!("{} hours", s / 3_600),
+        _ if s.is_multiple_of(86_400) => format!("{} days", s / 86_400),
+        _ if s.is_multiple_of(3_600) => format!("{} hours", s / 3_600),
         _ => format!("{s} s"),
     }
 }
