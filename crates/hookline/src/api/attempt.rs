@@ -14,7 +14,7 @@ use super::types::{
 use super::{AppState, endpoint, list_response, message, page};
 use crate::store::{Attempt, AttemptFilter, AttemptScope, DeliveryStatus, Order};
 
-fn out(a: Attempt) -> MessageAttemptOut {
+pub(crate) fn out(a: Attempt) -> MessageAttemptOut {
     MessageAttemptOut {
         id: a.id,
         msg_id: a.msg_id,
@@ -115,13 +115,27 @@ pub(crate) async fn get_attempt(
     auth: Auth,
     Path((app_id, msg_id, attempt_id)): Path<(String, String, String)>,
 ) -> ApiResult<Json<MessageAttemptOut>> {
-    let (_, msg) = message::find(&state, &auth, &app_id, &msg_id).await?;
+    let (_, _, a) = find(&state, &auth, &app_id, &msg_id, &attempt_id).await?;
+    Ok(Json(out(a)))
+}
+
+/// The attempt of the message, as `auth` may see it (the scope of `message::find`), with
+/// what the API does not answer: the headers it was sent with, which Svix's
+/// `MessageAttemptOut` has no field for, so only the dashboard shows them.
+pub(crate) async fn find(
+    state: &AppState,
+    auth: &Auth,
+    app_id: &str,
+    msg_id: &str,
+    attempt_id: &str,
+) -> ApiResult<(crate::store::Application, crate::store::Message, Attempt)> {
+    let (app, msg) = message::find(state, auth, app_id, msg_id).await?;
     let a = state
         .store
-        .attempt(&msg.id, &attempt_id)
+        .attempt(&msg.id, attempt_id)
         .await?
         .ok_or(ApiError::NotFound("attempt"))?;
-    Ok(Json(out(a)))
+    Ok((app, msg, a))
 }
 
 pub(crate) async fn expunge_attempt_content(

@@ -243,7 +243,7 @@ fn event(ep: &Endpoint, claim: &Claim, now: Millis) -> Result<Value, String> {
         .clone()
         .ok_or("payload expunged or expired")?
         .into_bytes();
-    let Prepared { headers, body } = request(ep, msg, payload, now)?;
+    let Prepared { headers, body, .. } = request(ep, msg, payload, now)?;
     let mut event = json!({
         "type": "event",
         "msgId": msg.id,
@@ -403,6 +403,8 @@ async fn record(
         trigger_type: i64::from(manual),
         failure_reason: report.failure_reason,
         created_at: now,
+        // The listener's own request, which it does not report.
+        request_headers: None,
     };
     store
         .finish_attempt(

@@ -43,6 +43,8 @@ async fn render(
         .endpoint_health(&ep.id, RECENT, QUEUE_CAP)
         .await
         .map_err(crate::api::error::ApiError::from)?;
+    // Its circuit and its run of failures.
+    let gate = super::detail::health(dash, &ep.id).await?;
     let Json(attempts) = crate::api::attempt::list_attempts_by_endpoint(
         api(),
         auth(),
@@ -75,7 +77,11 @@ async fn render(
             dl.facts {
                 dt { "URL" } dd { code { (ep.url) } }
                 dt { "Description" } dd { (ep.description) }
-                dt { "Status" } dd { @if ep.disabled { span.badge.bad { "disabled" } } @else { span.badge.ok { "enabled" } } }
+                dt { "Status" } dd { @if ep.disabled { (super::detail::disabled(gate.as_ref().and_then(|(h, _)| h.disabled_reason.as_deref()))) } @else { span.badge.ok { "enabled" } } }
+                @if let Some((h, c)) = &gate {
+                    dt { "Circuit" } dd { (super::detail::circuit(*c)) }
+                    @if let Some(t) = h.failing_since { dt { "Failing since" } dd { (super::view::time(t)) } }
+                }
                 dt { "Last " (recent) " attempts" } dd { (health.delivered) " delivered, " (health.failed) " failed"
                     @if recent > 0 { " (" (health.delivered * 100 / recent) "% success)" } }
                 dt { "Queued" } dd { (queued) @if health.pending >= QUEUE_CAP_I || health.sending >= QUEUE_CAP_I { "+" } " pending" }

@@ -189,13 +189,9 @@ pub(super) async fn attempt(
     Path((app_id, msg_id, att_id)): Path<(String, String, String)>,
 ) -> PageResult {
     let api = || State(dash.api.clone());
-    let (app, msg) = crate::api::message::find(&dash.api, &viewer.auth, &app_id, &msg_id).await?;
-    let Json(a) = at_api::get_attempt(
-        api(),
-        viewer.auth.clone(),
-        Path((app.id.clone(), msg.id.clone(), att_id)),
-    )
-    .await?;
+    let (app, msg, a) = at_api::find(&dash.api, &viewer.auth, &app_id, &msg_id, &att_id).await?;
+    let sent_headers = super::detail::request_headers(a.request_headers.as_deref());
+    let a = at_api::out(a);
     let Json(dests) = at_api::list_attempted_destinations(
         api(),
         viewer.auth.clone(),
@@ -222,10 +218,7 @@ pub(super) async fn attempt(
         h2 { "Request" }
         section {
             p { code { "POST " (a.url) } }
-            pre aria-label="Request headers" {
-                "content-type: application/json\nwebhook-id: " (msg.id) "\nwebhook-timestamp: (the attempt's time)\nwebhook-signature: (signed with the endpoint's secret at that time)"
-            }
-            p.hint { "Signature values are not kept; the body below is byte for byte what was signed and sent." }
+            (sent_headers)
             @match &msg.payload { Some(p) => { pre aria-label="Request body" { (p) } }, None => { p.muted { "The payload was removed." } } }
         }
         h2 { "Response" }

@@ -22,12 +22,14 @@
 //! - `endpoint`: the endpoint page and its actions. `log`: delivery log, message, attempt.
 //! - `inbound`: the inbound gateway's sources and a source's request log (operators only);
 //!   `inbound_request`: one received request, its diagnosis in words, and Replay.
+//! - `detail`: an attempt's sent headers, an endpoint's circuit and why it is disabled.
 
 mod app;
 mod assets;
 mod auth;
 mod call;
 mod chart;
+mod detail;
 mod endpoint;
 mod inbound;
 mod inbound_request;

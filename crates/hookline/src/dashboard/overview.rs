@@ -32,6 +32,7 @@ pub(super) async fn overview(
         .await
         .map_err(db)?;
     let failing = store.failing_endpoints(20).await.map_err(db)?;
+    let circuits = super::detail::circuits(&dash, &failing).await?;
     let Json(apps) = crate::api::app::list_apps(
         State(dash.api.clone()),
         viewer.auth.clone(),
@@ -55,16 +56,17 @@ pub(super) async fn overview(
         } @else {
             section.scroll {
                 table {
-                    thead { tr { th { "Endpoint" } th { "Application" } th { "State" } } }
+                    thead { tr { th { "Endpoint" } th { "Application" } th { "State" } th { "Circuit" } } }
                     tbody {
-                        @for e in &failing {
+                        @for (e, c) in failing.iter().zip(&circuits) {
                             tr {
                                 td { a href={ "/app/" (e.app_id) "/endpoint/" (e.id) } { (e.url) } }
                                 td { a href={ "/app/" (e.app_id) } { code { (e.app_id) } } }
                                 td {
-                                    @if e.disabled { span.badge.bad { "disabled" } " " }
+                                    @if e.disabled { (super::detail::disabled(e.disabled_reason.as_deref())) " " }
                                     @if let Some(t) = e.failing_since { "failing since " (time(t)) }
                                 }
+                                td { (super::detail::circuit(*c)) }
                             }
                         }
                     }

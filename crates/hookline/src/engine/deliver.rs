@@ -50,9 +50,11 @@ pub(crate) fn request(
     let mut headers = Vec::with_capacity(ep.headers.len() + out.headers.len() + 1);
     headers.push(("content-type".to_owned(), "application/json".to_owned()));
     headers.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let from_endpoint = 1..headers.len();
     headers.extend(out.headers);
     Ok(Prepared {
         headers,
+        from_endpoint,
         body: out.body.unwrap_or(payload),
     })
 }
@@ -88,10 +90,13 @@ fn forwarded(
     let mut headers = Vec::with_capacity(fwd.headers.len() + ep.headers.len() + signed.len() + 1);
     headers.push(("content-type".to_owned(), fwd.content_type.clone()));
     headers.extend(fwd.headers.iter().filter(|(k, _)| !ours(k)).cloned());
+    let start = headers.len();
     headers.extend(ep.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let from_endpoint = start..headers.len();
     headers.extend(signed);
     Ok(Prepared {
         headers,
+        from_endpoint,
         body: payload,
     })
 }
@@ -99,7 +104,33 @@ fn forwarded(
 /// One attempt's request, ready to send.
 pub(crate) struct Prepared {
     pub(crate) headers: Vec<(String, String)>,
+    /// Where in `headers` the endpoint's own headers are (kept out of the attempt record).
+    pub(crate) from_endpoint: std::ops::Range<usize>,
     pub(crate) body: Vec<u8>,
+}
+
+impl Prepared {
+    /// The headers as the attempt records them ([`crate::store::SentHeaders`] in JSON): those
+    /// `Sender::send` sends, in order, then the ones the HTTP client adds when the list
+    /// has none of the name; the endpoint's own headers by name only. Not the transport's
+    /// `host` and `content-length` (the URL and the body say them). Forwarded provider
+    /// headers keep their values: the message stores them already.
+    pub(crate) fn recorded(&self) -> String {
+        let mut out: Vec<(&str, Option<&str>)> = Vec::with_capacity(self.headers.len() + 2);
+        for (i, (k, v)) in self.headers.iter().enumerate() {
+            if super::http::header_pair(k, v).is_some() {
+                let own = self.from_endpoint.contains(&i);
+                out.push((k, (!own).then_some(v.as_str())));
+            }
+        }
+        for (name, value) in super::http::CLIENT_HEADERS {
+            if !out.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                out.push((name, Some(value)));
+            }
+        }
+        // Strings and options of strings always serialize.
+        serde_json::to_string(&out).unwrap_or_default()
+    }
 }
 
 pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
@@ -153,8 +184,11 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
     engine.throttle(&ep.id, ep.throttle_rate).await;
     // Signed when it goes, after any throttle wait, so its timestamp is fresh.
     let now = crate::now_millis();
+    let mut request_headers = None;
     let sent = match request(ep, &msg, payload.into_bytes(), now) {
-        Ok(Prepared { headers, body }) => {
+        Ok(prepared) => {
+            request_headers = Some(prepared.recorded());
+            let Prepared { headers, body, .. } = prepared;
             engine
                 .sender
                 .send(
@@ -219,6 +253,7 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
         trigger_type: i64::from(claim.manual),
         failure_reason: sent.failure_reason.clone(),
         created_at: finished,
+        request_headers,
     };
     tracing::info!(
         msg = %msg.id, endpoint = %ep.id, status = sent.status_code, ms = attempt.response_duration_ms,
@@ -257,7 +292,16 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
             fail_since = since;
         }
     }
-    if disable && let Err(e) = store.disable_endpoint(&ep.id, finished).await {
+    let why = if decision == Decision::DisableEndpoint {
+        "the endpoint answered 410 Gone".to_owned()
+    } else {
+        format!(
+            "no successful delivery since {} ({} without one disables an endpoint)",
+            crate::api::types::format_date(fail_since),
+            span_words(engine.config.disable_after)
+        )
+    };
+    if disable && let Err(e) = store.disable_endpoint(&ep.id, &why, finished).await {
         tracing::error!(error = %e, "disabling an endpoint");
     }
     operational_events(
@@ -314,6 +358,17 @@ async fn operational_events(
             "failSince": crate::api::types::format_date(since),
         });
         op.emit("endpoint.disabled", data).await;
+    }
+}
+
+/// A span in the largest whole unit that says it: "5 days", "36 hours", "90 s".
+fn span_words(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => format!("{} ms", d.as_millis()),
+        _ if s.is_multiple_of(86_400) => format!("{} days", s / 86_400),
+        _ if s.is_multiple_of(3_600) => format!("{} hours", s / 3_600),
+        _ => format!("{s} s"),
     }
 }
 
@@ -384,6 +439,38 @@ mod tests {
                 "svix-timestamp",
                 "svix-signature"
             ]
+        );
+    }
+
+    #[test]
+    fn the_record_keeps_names_of_the_endpoints_headers_and_values_of_ours() {
+        let out = request(
+            &endpoint("svix"),
+            &message(),
+            br#"{"a":1}"#.to_vec(),
+            1_760_000_001_000,
+        )
+        .expect("ok");
+        let kept: crate::store::SentHeaders = serde_json::from_str(&out.recorded()).expect("json");
+        let names: Vec<&str> = kept.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-team",
+                "svix-id",
+                "svix-timestamp",
+                "svix-signature",
+                "user-agent",
+                "accept"
+            ]
+        );
+        assert_eq!(kept[1].1, None, "the endpoint's header by name only");
+        let signature = out.headers.iter().find(|(k, _)| k == "svix-signature");
+        assert_eq!(
+            kept[4].1.as_deref(),
+            signature.map(|(_, v)| v.as_str()),
+            "the signature as sent"
         );
     }
 

@@ -63,6 +63,22 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// What deliveries say they come from.
+const USER_AGENT: &str = concat!("Hookline/", env!("CARGO_PKG_VERSION"));
+
+/// The headers the client adds to a request that has none of the name (reqwest's defaults:
+/// its `user-agent`, as set below, and `accept`), for the attempt record.
+pub(crate) const CLIENT_HEADERS: [(&str, &str); 2] =
+    [("user-agent", USER_AGENT), ("accept", "*/*")];
+
+/// A header as `send` sends it, or `None` when it is not a valid one (then it is left out).
+pub(crate) fn header_pair(k: &str, v: &str) -> Option<(HeaderName, HeaderValue)> {
+    Some((
+        HeaderName::from_bytes(k.as_bytes()).ok()?,
+        HeaderValue::from_str(v).ok()?,
+    ))
+}
+
 /// Sends deliveries.
 #[derive(Clone)]
 pub struct Sender {
@@ -84,7 +100,7 @@ impl Sender {
             .connect_timeout(connect_timeout)
             .timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(60))
-            .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
                 guard: guard.clone(),
@@ -129,10 +145,7 @@ impl Sender {
         let parsed = parsed.into_url();
         let mut map = HeaderMap::new();
         for (k, v) in headers {
-            if let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
+            if let Some((k, v)) = header_pair(k, v) {
                 map.append(k, v);
             }
         }

@@ -183,6 +183,8 @@ pub trait ActivityStore: Send + Sync + 'static {
     ) -> Result<Vec<ActivityBucket>>;
     /// Endpoints disabled or failing without a success since some time, longest first.
     async fn failing_endpoints(&self, limit: usize) -> Result<Vec<FailingEndpoint>>;
+    /// One endpoint's health as `failing_endpoints` reports it, whether failing or not.
+    async fn failing_endpoint(&self, id: &str) -> Result<Option<FailingEndpoint>>;
 }
 
 /// Dashboard sessions and one-time app-portal codes, by the hash of their secret text.
@@ -387,6 +389,13 @@ pub trait QueueStore: Send + Sync + 'static {
     async fn open_circuit(&self, endpoint_id: &str, until: Millis) -> Result<()>;
     /// The endpoint answered again: its circuit closes for every node.
     async fn close_circuit(&self, endpoint_id: &str) -> Result<()>;
+    /// Of the endpoints named, those announced open (by `open_circuit`, not closed since),
+    /// each with its reopen time (which may have passed: see [`Circuit::of`]). This is how
+    /// the dashboard reads circuits, so it has one path on both engines: the engine tells
+    /// the store, the pages ask the store. PostgreSQL reads the gates its nodes share; the
+    /// single-node SQLite store keeps the announcements in memory, as the breakers they
+    /// come from are (a restart forgets both).
+    async fn open_circuits(&self, endpoint_ids: &[String]) -> Result<Vec<(String, Millis)>>;
     /// Takes the endpoint's next throttle slot, shared by every node: the slots are
     /// `interval_us` microseconds apart and the returned one (microseconds since the epoch,
     /// as `now_us`) is when this delivery may start. `None` from a single-node store: the
@@ -413,7 +422,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
         now: Millis,
     ) -> Result<()>;
     async fn endpoint_by_id(&self, id: &str) -> Result<Option<Endpoint>>;
-    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()>;
+    /// Disables the endpoint (the engine's decision), `reason` saying why in words.
+    async fn disable_endpoint(&self, id: &str, reason: &str, now: Millis) -> Result<()>;
     /// The ids of the endpoints whose URL starts with `prefix` (listener endpoints).
     async fn listener_endpoints(&self, prefix: &str) -> Result<Vec<String>>;
     /// Gives back every claim held on the endpoint's deliveries, due now: a listener that

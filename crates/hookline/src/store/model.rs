@@ -160,7 +160,17 @@ pub struct Attempt {
     /// Why it failed, in words (timeout, connection refused, refused by the SSRF guard, ...).
     pub failure_reason: Option<String>,
     pub created_at: Millis,
+    /// The request's headers as Hookline sent them, as stored: [`SentHeaders`] in JSON
+    /// (written once by the engine, read only by the dashboard). `None` for attempts made
+    /// before Hookline kept them and for those of `hookline listen`.
+    pub request_headers: Option<String>,
 }
+
+/// An attempt's request headers in the order sent: `(name, value)`, the value `None` for a
+/// header taken from the endpoint's own headers. Those may carry credentials (they are
+/// sealed on the endpoint), so an attempt keeps only their names. Signature headers are
+/// kept: a signature is a MAC of this one request, not a secret.
+pub type SentHeaders = Vec<(String, Option<String>)>;
 
 /// A delivery the engine has claimed (leased) to attempt now.
 #[derive(Clone, Debug, PartialEq)]
@@ -286,6 +296,38 @@ pub struct FailingEndpoint {
     pub app_id: String,
     pub url: String,
     pub disabled: bool,
+    /// Why the delivery engine disabled it, in words; `None` when a person did (or it is
+    /// enabled).
+    pub disabled_reason: Option<String>,
     /// When its current run of failures began, if one is going on.
     pub failing_since: Option<Millis>,
+}
+
+/// An endpoint's circuit breaker as every node sees it, from what the engine announced
+/// through [`QueueStore::open_circuit`](crate::store::QueueStore::open_circuit) and
+/// [`close_circuit`](crate::store::QueueStore::close_circuit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Circuit {
+    /// Deliveries go out as usual.
+    Closed,
+    /// Nothing is sent until then (milliseconds since the epoch).
+    OpenUntil(Millis),
+    /// The open period is over and the endpoint has not succeeded since: the next attempt
+    /// is the probe that closes or reopens it.
+    HalfOpen,
+}
+
+impl Circuit {
+    /// The state from the announced reopen time (if the circuit was announced open and
+    /// not closed since) and the endpoint's run of failures, at `now`. The run matters
+    /// because a circuit is announced closed only by the node whose breaker opened: when
+    /// another node's delivery succeeds first (or that node restarted), the announcement
+    /// stays behind while the endpoint's run of failures, which any success ends, is over.
+    pub fn of(open_until: Option<Millis>, failing_since: Option<Millis>, now: Millis) -> Circuit {
+        match open_until {
+            Some(t) if t > now => Circuit::OpenUntil(t),
+            Some(_) if failing_since.is_some() => Circuit::HalfOpen,
+            _ => Circuit::Closed,
+        }
+    }
 }

@@ -81,6 +81,7 @@ pub(super) fn attempt_row(r: &impl Columns) -> Result<Attempt> {
         trigger_type: r.int("trigger_type"),
         failure_reason: r.opt_text("failure_reason"),
         created_at: r.int("created_at"),
+        request_headers: r.opt_text("request_headers"),
     })
 }
 

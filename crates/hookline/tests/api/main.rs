@@ -9,6 +9,7 @@ mod common;
 mod compat;
 mod connections;
 mod dashboard;
+mod dashboard_detail;
 mod dashboard_inbound;
 mod delivery;
 mod endpoints;

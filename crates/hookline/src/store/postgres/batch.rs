@@ -310,11 +310,11 @@ async fn record_batch(pool: &PgPool, batch: &[AttemptJob]) -> Result<Vec<Option<
     let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
         "WITH input AS ( \
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[], \
-                                $8::int8[], $9::int8[], $10::text[], $11::int8[], $12::int8[], $13::int8[], $17::int8[], $18::text[]) \
-             AS i(id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, d_status, d_next, lease_until, app_id) \
+                                $8::int8[], $9::int8[], $10::text[], $11::int8[], $12::int8[], $13::int8[], $17::int8[], $18::text[], $19::text[]) \
+             AS i(id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, d_status, d_next, lease_until, app_id, request_headers) \
          ), a AS ( \
-           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id) \
-           SELECT id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, app_id FROM input \
+           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id, request_headers) \
+           SELECT id, msg_id, endpoint_id, url, status, code, response, duration, trigger_type, failure_reason, created_at, app_id, request_headers FROM input \
            RETURNING 1 \
          ), d AS ( \
            UPDATE delivery SET status = i.d_status, next_attempt_at = i.d_next, attempt_count = delivery.attempt_count + 1, \
@@ -364,6 +364,12 @@ async fn record_batch(pool: &PgPool, batch: &[AttemptJob]) -> Result<Vec<Option<
     .bind(&h_since)
     .bind(n(|j| j.update.lease_until))
     .bind(a(|x| x.app_id.clone()))
+    .bind(
+        batch
+            .iter()
+            .map(|j| j.attempt.request_headers.as_deref())
+            .collect::<Vec<_>>(),
+    )
     .fetch_all(pool)
     .await?;
     let since: std::collections::HashMap<String, Option<i64>> = rows.into_iter().collect();

@@ -276,6 +276,16 @@ impl QueueStore for PgStore {
         Ok(())
     }
 
+    async fn open_circuits(&self, endpoint_ids: &[String]) -> Result<Vec<(String, Millis)>> {
+        Ok(sqlx::query_as(
+            "SELECT endpoint_id, circuit_open_until FROM endpoint_gate \
+             WHERE endpoint_id = ANY($1) AND circuit_open_until IS NOT NULL",
+        )
+        .bind(endpoint_ids)
+        .fetch_all(&self.engine.pool)
+        .await?)
+    }
+
     async fn throttle_slot(
         &self,
         endpoint_id: &str,

@@ -58,6 +58,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../../migrations/postgres/0007_dashboard_speed.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/postgres/0008_attempt_headers.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

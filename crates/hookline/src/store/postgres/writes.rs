@@ -168,8 +168,8 @@ pub(super) async fn record_one(
     let success = a.status == DeliveryStatus::Success;
     let failing_since = sqlx::query_scalar::<_, Option<i64>>(
         "WITH a AS ( \
-           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $16) RETURNING 1 \
+           INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id, request_headers) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $16, $17) RETURNING 1 \
          ), d AS ( \
            UPDATE delivery SET status = $12, next_attempt_at = $13, attempt_count = attempt_count + 1, lease_until = NULL, manual = FALSE, updated_at = $11 \
            WHERE msg_id = $2 AND endpoint_id = $3 AND lease_until = $15 RETURNING 1 \
@@ -197,6 +197,7 @@ pub(super) async fn record_one(
     .bind(success)
     .bind(update.lease_until)
     .bind(&a.app_id)
+    .bind(&a.request_headers)
     .fetch_one(pool)
     .await
     .map_err(|e| foreign_key_or(e, "message or endpoint"))?;

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 use super::{Engine, SqlStore};
 use crate::ids::id_floor;
-use crate::store::sql::{Columns as _, Stmt};
+use crate::store::sql::{Columns, Stmt};
 use crate::store::{ActivityBucket, ActivityStore, FailingEndpoint, Millis, Result};
 
 /// The rollup's grain. The chart's buckets (a minute, half an hour, two hours) are whole
@@ -114,22 +114,34 @@ impl<E: Engine> ActivityStore for SqlStore<E> {
 
     async fn failing_endpoints(&self, limit: usize) -> Result<Vec<FailingEndpoint>> {
         let rows = Stmt::new(
-            "SELECT id, app_id, url, disabled, failing_since FROM endpoint \
+            "SELECT id, app_id, url, disabled, disabled_reason, failing_since FROM endpoint \
              WHERE disabled OR failing_since IS NOT NULL ORDER BY failing_since IS NULL, failing_since, id LIMIT $1",
         )
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FailingEndpoint {
-                id: r.text("id"),
-                app_id: r.text("app_id"),
-                url: r.text("url"),
-                disabled: r.flag("disabled"),
-                failing_since: r.opt_int("failing_since"),
-            })
-            .collect())
+        Ok(rows.iter().map(failing_row).collect())
+    }
+
+    async fn failing_endpoint(&self, id: &str) -> Result<Option<FailingEndpoint>> {
+        let row = Stmt::new(
+            "SELECT id, app_id, url, disabled, disabled_reason, failing_since FROM endpoint WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(failing_row))
+    }
+}
+
+fn failing_row(r: &impl Columns) -> FailingEndpoint {
+    FailingEndpoint {
+        id: r.text("id"),
+        app_id: r.text("app_id"),
+        url: r.text("url"),
+        disabled: r.flag("disabled"),
+        disabled_reason: r.opt_text("disabled_reason"),
+        failing_since: r.opt_int("failing_since"),
     }
 }
 

@@ -57,10 +57,13 @@ impl<E: Engine> DeliveryStore for SqlStore<E> {
         })
     }
 
-    async fn disable_endpoint(&self, id: &str, now: Millis) -> Result<()> {
-        Stmt::new("UPDATE endpoint SET disabled = TRUE, updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
+    async fn disable_endpoint(&self, id: &str, reason: &str, now: Millis) -> Result<()> {
+        Stmt::new(
+            "UPDATE endpoint SET disabled = TRUE, disabled_reason = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(id)
             .execute(self.pool())
             .await?;
         self.changed();

@@ -66,7 +66,8 @@ impl<E: Engine> EndpointStore for SqlStore<E> {
     async fn update_endpoint(&self, ep: &Endpoint) -> Result<()> {
         Stmt::new(
             "UPDATE endpoint SET uid = $1, url = $2, description = $3, disabled = $4, event_types = $5, channels = $6, metadata = $7, throttle_rate = $8, \
-             signature_scheme = $9, tolerance_hint = $10, timeout_secs = $11, updated_at = $12 WHERE id = $13 AND app_id = $14",
+             signature_scheme = $9, tolerance_hint = $10, timeout_secs = $11, updated_at = $12, \
+             disabled_reason = CASE WHEN $4 THEN disabled_reason ELSE NULL END WHERE id = $13 AND app_id = $14",
         )
         .bind(&ep.uid)
         .bind(&ep.url)

@@ -1,7 +1,8 @@
 //! What SQLite does its own way: the hot writes (accepted messages, claims, recorded
 //! attempts) go through the single-writer group commit (`group_commit`), and the state
 //! several nodes would share (open circuits, throttle slots) has no table: one process
-//! holds it all in memory.
+//! holds it all in memory (the circuits the engine announced, for the dashboard, in
+//! `SqliteEngine::circuits`).
 
 use async_trait::async_trait;
 
@@ -16,6 +17,16 @@ use crate::store::{
 
 fn out_of_kind() -> StoreError {
     StoreError::Batch("the writer answered out of kind".into())
+}
+
+impl SqliteEngine {
+    fn circuits(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Millis>> {
+        // Single inserts and removes cannot leave the map inconsistent: a poisoned lock
+        // is used as it is.
+        self.circuits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Engine for SqliteEngine {
@@ -140,12 +151,25 @@ impl QueueStore for SqliteStore {
         Ok(())
     }
 
-    async fn open_circuit(&self, _endpoint_id: &str, _until: Millis) -> Result<()> {
+    async fn open_circuit(&self, endpoint_id: &str, until: Millis) -> Result<()> {
+        // As PostgreSQL's gate: a later reopen time wins.
+        let mut open = self.engine.circuits();
+        let at = open.entry(endpoint_id.to_owned()).or_insert(until);
+        *at = (*at).max(until);
         Ok(())
     }
 
-    async fn close_circuit(&self, _endpoint_id: &str) -> Result<()> {
+    async fn close_circuit(&self, endpoint_id: &str) -> Result<()> {
+        self.engine.circuits().remove(endpoint_id);
         Ok(())
+    }
+
+    async fn open_circuits(&self, endpoint_ids: &[String]) -> Result<Vec<(String, Millis)>> {
+        let open = self.engine.circuits();
+        Ok(endpoint_ids
+            .iter()
+            .filter_map(|id| open.get(id).map(|t| (id.clone(), *t)))
+            .collect())
     }
 
     async fn throttle_slot(

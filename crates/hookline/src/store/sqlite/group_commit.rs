@@ -386,8 +386,8 @@ fn foreign_key_or(e: &rusqlite::Error, parent: &str) -> StoreError {
 fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Result<Done> {
     // The attempt first: a parent gone is a `Conflict`, found before anything is written.
     conn.prepare_cached(
-        "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO attempt (id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms, trigger_type, failure_reason, created_at, app_id, request_headers) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -403,6 +403,7 @@ fn write_attempt(conn: &Connection, a: &Attempt, update: DeliveryUpdate) -> Resu
             a.failure_reason,
             a.created_at,
             a.app_id,
+            a.request_headers,
         ])
     })
     .map_err(|e| foreign_key_or(&e, "message or endpoint"))?;

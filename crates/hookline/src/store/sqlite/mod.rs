@@ -55,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../../migrations/sqlite/0010_dashboard_speed.sql"),
     ),
+    (
+        11,
+        include_str!("../../../migrations/sqlite/0011_attempt_headers.sql"),
+    ),
 ];
 
 /// The SQLite store.
@@ -66,6 +70,11 @@ pub(crate) type SqliteStore = SqlStore<SqliteEngine>;
 pub(crate) struct SqliteEngine {
     pool: SqlitePool,
     writer: tokio::sync::mpsc::Sender<group_commit::Job>,
+    /// The circuits the engine announced open, with their reopen times: PostgreSQL's
+    /// `endpoint_gate.circuit_open_until` kept in memory, since one process owns the file
+    /// and its breakers (in memory too) are the whole truth. Read by the dashboard through
+    /// `QueueStore::open_circuits`. A std mutex: held for a map update, never across an await.
+    circuits: Arc<std::sync::Mutex<std::collections::HashMap<String, super::Millis>>>,
 }
 
 impl SqliteStore {
@@ -92,7 +101,14 @@ impl SqliteStore {
         migrate(&pool).await?;
         check_key(&pool, &cipher).await?;
         let writer = group_commit::spawn(path)?;
-        Ok(SqlStore::new(SqliteEngine { pool, writer }, cipher))
+        Ok(SqlStore::new(
+            SqliteEngine {
+                pool,
+                writer,
+                circuits: Arc::default(),
+            },
+            cipher,
+        ))
     }
 }
 

@@ -42,6 +42,7 @@ async fn attempt_at(s: &dyn Store, msg_id: &str, app_id: &str, ep: &str, ok: boo
         trigger_type: 0,
         failure_reason: None,
         created_at: at,
+        request_headers: None,
     };
     let update = DeliveryUpdate {
         status: a.status,

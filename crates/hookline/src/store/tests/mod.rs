@@ -123,6 +123,7 @@ macro_rules! on_both {
 }
 
 on_both!(
+    announced_circuits_read_back_and_disabling_says_why,
     sessions_end_at_expiry_sign_out_or_with_their_application,
     portal_codes_work_once_and_not_late,
     activity_counts_by_bucket_and_lists_endpoints_not_delivering,
@@ -233,6 +234,7 @@ use sources::{
 
 use queue::{
     a_worker_whose_lease_ran_out_cannot_move_the_delivery_on,
+    announced_circuits_read_back_and_disabling_says_why,
     attempts_at_once_track_one_run_of_failures,
     claims_since_skip_older_work_and_refills_read_one_endpoint,
     claims_take_at_most_the_cap_per_endpoint_and_skip_busy_ones, queue,

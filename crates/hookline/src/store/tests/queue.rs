@@ -100,6 +100,7 @@ pub(super) async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
         trigger_type: 0,
         failure_reason: None,
         created_at: 100 + i,
+        request_headers: Some(format!(r#"[["webhook-id","msg_{i:02}"],["x-key",null]]"#)),
     };
     let update = DeliveryUpdate {
         status: DeliveryStatus::Pending,
@@ -124,6 +125,12 @@ pub(super) async fn attempts_at_once_track_one_run_of_failures(t: TestStore) {
         seen.insert(since);
     }
     assert_eq!(seen.len(), 1, "one run: {seen:?}");
+    let kept = s.attempt("msg_07", "atmpt_007").await.expect("read");
+    assert_eq!(
+        kept.and_then(|a| a.request_headers).as_deref(),
+        Some(r#"[["webhook-id","msg_07"],["x-key",null]]"#),
+        "the sent headers, as the engine gave them"
+    );
     // A success ends it; the next failure starts a new one.
     let ok = attempt(20, DeliveryStatus::Success);
     assert_eq!(s.finish_attempt(&ok, update).await.expect("ok"), None);
@@ -168,6 +175,7 @@ pub(super) async fn a_worker_whose_lease_ran_out_cannot_move_the_delivery_on(t: 
         trigger_type: 0,
         failure_reason: None,
         created_at: at,
+        request_headers: None,
     };
     // A's late attempt is recorded (it happened) but leaves B's claim alone; so does A's
     // give-back at shutdown.
@@ -295,4 +303,53 @@ pub(super) async fn claims_since_skip_older_work_and_refills_read_one_endpoint(t
         ]
         .map(|(e, m)| (e.to_owned(), m.to_owned()))
     );
+}
+
+pub(super) async fn announced_circuits_read_back_and_disabling_says_why(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    for id in ["ep_1", "ep_2", "ep_3"] {
+        s.create_endpoint(&endpoint(id, "app_a")).await.expect("ep");
+    }
+    let ids: Vec<String> = ["ep_1", "ep_2", "ep_3", "ep_gone"].map(String::from).into();
+    assert!(s.open_circuits(&ids).await.expect("read").is_empty());
+    s.open_circuit("ep_1", 5_000).await.expect("open");
+    s.open_circuit("ep_1", 4_000)
+        .await
+        .expect("an earlier time");
+    s.open_circuit("ep_2", 7_000).await.expect("open");
+    s.close_circuit("ep_2").await.expect("close");
+    assert_eq!(
+        s.open_circuits(&ids).await.expect("read"),
+        [("ep_1".to_owned(), 5_000)],
+        "the later reopen time holds; a closed one is gone"
+    );
+    s.disable_endpoint("ep_3", "the endpoint answered 410 Gone", 10)
+        .await
+        .expect("disable");
+    let h = s
+        .failing_endpoint("ep_3")
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(h.disabled);
+    assert_eq!(
+        h.disabled_reason.as_deref(),
+        Some("the endpoint answered 410 Gone")
+    );
+    // Enabled again by a person, the reason goes with it.
+    let mut ep = s
+        .endpoint_by_id("ep_3")
+        .await
+        .expect("read")
+        .expect("there");
+    ep.disabled = false;
+    s.update_endpoint(&ep).await.expect("update");
+    let h = s
+        .failing_endpoint("ep_3")
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(!h.disabled && h.disabled_reason.is_none(), "{h:?}");
+    assert!(s.failing_endpoint("ep_gone").await.expect("read").is_none());
 }

@@ -104,8 +104,14 @@ pub(super) async fn activity_counts_by_bucket_and_lists_endpoints_not_delivering
     let messages: Vec<(i64, i64)> = got.iter().map(|b| (b.index, b.messages)).collect();
     assert_eq!(messages, vec![(0, 2), (1, 1)], "{got:?}");
     assert!(s.failing_endpoints(10).await.expect("failing").is_empty());
-    s.disable_endpoint("ep_2", now).await.expect("disable");
+    s.disable_endpoint("ep_2", "the endpoint answered 410 Gone", now)
+        .await
+        .expect("disable");
     let failing = s.failing_endpoints(10).await.expect("failing");
     assert_eq!(failing.len(), 1);
     assert!(failing[0].disabled && failing[0].id == "ep_2" && failing[0].app_id == "app_a");
+    assert_eq!(
+        failing[0].disabled_reason.as_deref(),
+        Some("the endpoint answered 410 Gone")
+    );
 }
