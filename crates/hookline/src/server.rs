@@ -277,7 +277,8 @@ async fn ensure_admin_token(
 
 /// The background cleaner: idempotency keys past their time, payloads past their
 /// retention, received requests past theirs (rejections after an hour), dashboard sessions
-/// and portal codes past their expiry.
+/// and portal codes past their expiry. It also counts the dashboard chart's closed
+/// minutes ahead of the overview (`dashboard::count_ahead`).
 async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         if let Err(e) = store.purge_sessions(crate::now_millis()).await {
@@ -300,6 +301,9 @@ async fn clean_up(store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<
             Ok(n) if n > 0 => tracing::debug!(purged = n, "received requests past their time"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging received requests"),
+        }
+        if let Err(e) = crate::dashboard::count_ahead(&*store, crate::now_millis()).await {
+            tracing::warn!(error = %e, "counting the dashboard's activity");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
