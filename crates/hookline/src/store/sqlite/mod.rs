@@ -3,6 +3,7 @@
 
 mod engine;
 mod group_commit;
+mod jobs;
 
 use std::path::Path;
 use std::str::FromStr as _;
