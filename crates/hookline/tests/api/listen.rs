@@ -116,8 +116,23 @@ async fn listen_forwards_live_and_missed_events_in_order_once() {
             .expect("the local app verifies the forwarded event");
     }
 
-    // The CLI dies; 100 events wait on the server meanwhile (the engine's workers leave
-    // the listener endpoint alone); a new listener gets them all, in order, once.
+    // The CLI dies once it has reported all five (killed between forwarding an event and
+    // reporting it, it would rightly get that one again: at least once); 100 events wait on
+    // the server meanwhile (the engine's workers leave the listener endpoint alone); a new
+    // listener gets them all, in order, once.
+    let (_, ep) = app
+        .get(&format!("/api/v1/app/{app_id}/endpoint/listen-laptop"))
+        .await;
+    let ep_id = ep["id"].as_str().expect("endpoint").to_owned();
+    for _ in 0..200 {
+        let (_, a) = app
+            .get(&format!("/api/v1/app/{app_id}/attempt/endpoint/{ep_id}"))
+            .await;
+        if a["data"].as_array().is_some_and(|d| d.len() == 5) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     listener.kill().expect("kill");
     let _ = listener.wait();
     for i in 5..105 {
@@ -143,10 +158,6 @@ async fn listen_forwards_live_and_missed_events_in_order_once() {
     assert_eq!(ids.len(), 105);
 
     // Each forward is an attempt in the log, with the local app's status.
-    let (_, eps) = app
-        .get(&format!("/api/v1/app/{app_id}/endpoint/listen-laptop"))
-        .await;
-    let ep_id = eps["id"].as_str().expect("endpoint").to_owned();
     let (s, attempts) = app
         .get(&format!(
             "/api/v1/app/{app_id}/attempt/endpoint/{ep_id}?limit=250"
