@@ -63,6 +63,24 @@ async fn publish(app: &TestApp, app_id: &str, event_type: &str, i: usize) {
     assert_eq!(s, StatusCode::ACCEPTED, "{m}");
 }
 
+/// The listener endpoint's attempt log once it holds `n` attempts (or as it is after 10 s,
+/// for the caller's assertion to show).
+async fn wait_attempts(app: &TestApp, app_id: &str, ep_id: &str, n: usize) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (s, a) = app
+            .get(&format!(
+                "/api/v1/app/{app_id}/attempt/endpoint/{ep_id}?limit=250"
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        if a["data"].as_array().is_some_and(|d| d.len() >= n) || Instant::now() > deadline {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 fn payload_index(r: &crate::receiver::Received) -> u64 {
     let v: Value = serde_json::from_slice(&r.body).expect("JSON body");
     v["i"].as_u64().expect("i")
@@ -124,15 +142,7 @@ async fn listen_forwards_live_and_missed_events_in_order_once() {
         .get(&format!("/api/v1/app/{app_id}/endpoint/listen-laptop"))
         .await;
     let ep_id = ep["id"].as_str().expect("endpoint").to_owned();
-    for _ in 0..200 {
-        let (_, a) = app
-            .get(&format!("/api/v1/app/{app_id}/attempt/endpoint/{ep_id}"))
-            .await;
-        if a["data"].as_array().is_some_and(|d| d.len() == 5) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_attempts(&app, &app_id, &ep_id, 5).await;
     listener.kill().expect("kill");
     let _ = listener.wait();
     for i in 5..105 {
@@ -157,13 +167,10 @@ async fn listen_forwards_live_and_missed_events_in_order_once() {
     ids.dedup();
     assert_eq!(ids.len(), 105);
 
-    // Each forward is an attempt in the log, with the local app's status.
-    let (s, attempts) = app
-        .get(&format!(
-            "/api/v1/app/{app_id}/attempt/endpoint/{ep_id}?limit=250"
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{attempts}");
+    // Each forward is an attempt in the log, with the local app's status. The CLI reports
+    // an event after the local app has answered it, so the last report may still be on its
+    // way when the receiver has everything.
+    let attempts = wait_attempts(&app, &app_id, &ep_id, 105).await;
     let data = attempts["data"].as_array().expect("data");
     assert_eq!(data.len(), 105, "{attempts}");
     assert!(
