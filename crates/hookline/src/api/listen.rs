@@ -238,11 +238,7 @@ fn line(v: &Value) -> String {
 /// The event line for a claim: the request a worker would have sent, signed now.
 fn event(ep: &Endpoint, claim: &Claim, now: Millis) -> Result<Value, String> {
     let msg = claim.message.as_ref().ok_or("the message was deleted")?;
-    let payload = msg
-        .payload
-        .clone()
-        .ok_or("payload expunged or expired")?
-        .into_bytes();
+    let payload = msg.body()?.ok_or("payload expunged or expired")?;
     let Prepared { headers, body, .. } = request(ep, msg, payload, now)?;
     let mut event = json!({
         "type": "event",

@@ -89,7 +89,8 @@ pub(crate) async fn get_request(
                 .store
                 .message(&source.app_id, m)
                 .await?
-                .and_then(|m| m.payload),
+                .and_then(|m| m.body().ok().flatten())
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
             None => None,
         },
     };

@@ -15,6 +15,17 @@ use crate::api::caps::Cap;
 use crate::api::extract::Params;
 use crate::api::types::MessageAttemptOut;
 
+/// Whether the message is a received body that is not text, kept in base64.
+fn binary(msg: &crate::store::Message) -> bool {
+    msg.forward.as_ref().is_some_and(|f| f.base64)
+}
+
+/// Says that the body below is the base64 of bytes that are not text, and how many.
+fn binary_note(base64: &str) -> Markup {
+    let bytes = base64.len() / 4 * 3 - base64.bytes().rev().take_while(|&b| b == b'=').count();
+    html! { p.muted { "The provider sent " (bytes) " bytes that are not text; they are shown in base64 and delivered as they came." } }
+}
+
 /// Attempts as rows, newest first, each linking to its detail.
 pub(super) fn attempt_table(app_id: &str, rows: &[MessageAttemptOut]) -> Markup {
     html! {
@@ -156,6 +167,7 @@ pub(super) async fn message(
         } }
         h2 { "Payload" }
         @match &msg.payload {
+            Some(p) if binary(&msg) => { (binary_note(p)) pre aria-label="Payload, raw" { (p) } }
             Some(p) => {
                 pre aria-label="Payload, pretty-printed" { (pretty(p)) }
                 details { summary { "Raw" } pre aria-label="Payload, raw" { (p) } }
@@ -219,7 +231,10 @@ pub(super) async fn attempt(
         section {
             p { code { "POST " (a.url) } }
             (sent_headers)
-            @match &msg.payload { Some(p) => { pre aria-label="Request body" { (p) } }, None => { p.muted { "The payload was removed." } } }
+            @match &msg.payload {
+                Some(p) => { @if binary(&msg) { (binary_note(p)) } pre aria-label="Request body" { (p) } },
+                None => { p.muted { "The payload was removed." } }
+            }
         }
         h2 { "Response" }
         section {

@@ -174,18 +174,25 @@ pub(super) async fn deliver(engine: &Engine, claim: Claim, slot: super::Slot) {
             .await;
         return;
     }
-    let Some(payload) = msg.payload.clone() else {
-        fail_without_attempt("payload expunged or expired");
-        let _ = store
-            .settle_delivery(&msg.id, &ep.id, settle(DeliveryStatus::Fail), now)
-            .await;
-        return;
+    let payload = match msg.body() {
+        Ok(Some(body)) => body,
+        gone => {
+            fail_without_attempt(
+                gone.err()
+                    .as_deref()
+                    .unwrap_or("payload expunged or expired"),
+            );
+            let _ = store
+                .settle_delivery(&msg.id, &ep.id, settle(DeliveryStatus::Fail), now)
+                .await;
+            return;
+        }
     };
     engine.throttle(&ep.id, ep.throttle_rate).await;
     // Signed when it goes, after any throttle wait, so its timestamp is fresh.
     let now = crate::now_millis();
     let mut request_headers = None;
-    let sent = match request(ep, &msg, payload.into_bytes(), now) {
+    let sent = match request(ep, &msg, payload, now) {
         Ok(prepared) => {
             request_headers = Some(prepared.recorded());
             let Prepared { headers, body, .. } = prepared;

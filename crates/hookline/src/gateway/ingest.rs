@@ -211,13 +211,8 @@ pub async fn receive_event(
     if let Some(r) = signed_handshake {
         return reply(r);
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "the body must be UTF-8 text (JSON, form-encoded or plain text)",
-        );
-    };
+    // Any bytes are taken: a body that is not text is kept in base64 and sent decoded.
+    let (payload, base64) = Forward::encode(&body);
     let event_type = accepted
         .event
         .event_type
@@ -232,6 +227,7 @@ pub async fn receive_event(
             .unwrap_or("application/octet-stream")
             .to_owned(),
         headers: provider_headers(&headers),
+        base64,
     };
     let event_id = accepted.event.id.clone();
     let msg = Message {
@@ -240,7 +236,7 @@ pub async fn receive_event(
         event_id: Some(event_id.clone()),
         event_type: event_type.clone(),
         channels: None,
-        payload: Some(text.to_owned()),
+        payload: Some(payload),
         payload_expires_at: now + FORWARD_RETENTION_MS,
         created_at: now,
         forward: Some(forward),

@@ -107,6 +107,43 @@ pub struct Message {
 pub struct Forward {
     pub content_type: String,
     pub headers: Vec<(String, String)>,
+    /// The payload holds the provider's body in base64 (standard alphabet, padded): the
+    /// body was not text a payload column can hold on both engines (not UTF-8, or with a
+    /// NUL, which PostgreSQL's `text` refuses). Absent, and false, for a text body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base64: bool,
+}
+
+impl Forward {
+    /// The payload text that stores `body`, and whether it is base64 (see [`Forward::base64`]).
+    pub fn encode(body: &[u8]) -> (String, bool) {
+        match std::str::from_utf8(body) {
+            Ok(text) if !text.contains('\0') => (text.to_owned(), false),
+            _ => {
+                use base64::Engine as _;
+                (base64::engine::general_purpose::STANDARD.encode(body), true)
+            }
+        }
+    }
+}
+
+impl Message {
+    /// The bytes a delivery sends: the payload, decoded when the gateway stored a binary
+    /// body in base64. `Ok(None)` once the payload is expunged or expired; `Err` for a
+    /// base64 payload that does not decode (never written so by Hookline).
+    pub fn body(&self) -> Result<Option<Vec<u8>>, String> {
+        let Some(payload) = &self.payload else {
+            return Ok(None);
+        };
+        if self.forward.as_ref().is_some_and(|f| f.base64) {
+            use base64::Engine as _;
+            return base64::engine::general_purpose::STANDARD
+                .decode(payload)
+                .map(Some)
+                .map_err(|e| format!("the stored body is not valid base64: {e}"));
+        }
+        Ok(Some(payload.as_bytes().to_vec()))
+    }
 }
 
 /// Where a message stands for one endpoint. The numbers are Svix's `MessageStatus`.

@@ -143,6 +143,7 @@ on_both!(
     sources_keep_their_keys_sealed_and_their_uid_unique,
     requests_list_newest_first_and_rejections_are_bounded,
     a_forwarded_message_keeps_its_content_type_and_headers,
+    a_binary_forwarded_body_comes_back_byte_for_byte,
     a_received_event_commits_with_its_record_and_repeats_do_not,
     request_counts_cover_the_period_up_to_the_cap,
     closed_minutes_are_counted_once_and_the_open_one_live,
@@ -225,6 +226,7 @@ use records::{
     pages_forward_and_back_in_both_orders, uids_are_unique_and_addressable,
 };
 use sources::{
+    a_binary_forwarded_body_comes_back_byte_for_byte,
     a_forwarded_message_keeps_its_content_type_and_headers,
     a_received_event_commits_with_its_record_and_repeats_do_not,
     request_counts_cover_the_period_up_to_the_cap,

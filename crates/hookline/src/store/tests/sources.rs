@@ -144,6 +144,7 @@ pub(super) async fn a_forwarded_message_keeps_its_content_type_and_headers(t: Te
     let forward = Forward {
         content_type: "application/x-www-form-urlencoded".into(),
         headers: vec![("X-Slack-Signature".into(), "v0=ab".into())],
+        base64: false,
     };
     let msg = Message {
         id: "msg_f".into(),
@@ -179,6 +180,51 @@ pub(super) async fn a_forwarded_message_keeps_its_content_type_and_headers(t: Te
         s.create_message(&again, &Targets::Matching, 6).await,
         Err(StoreError::Conflict(_))
     ));
+}
+
+/// A body that is not text (invalid UTF-8, a NUL, which PostgreSQL's `text` refuses) is
+/// kept in base64 and comes back as the same bytes.
+pub(super) async fn a_binary_forwarded_body_comes_back_byte_for_byte(t: TestStore) {
+    let s = t.s.clone();
+    s.create_app(&app("app_a", None)).await.expect("app");
+    s.create_endpoint(&endpoint("ep_1", "app_a"))
+        .await
+        .expect("ep");
+    for (i, body) in [
+        &b"\xff\xfe protobuf\x00"[..],
+        b"text with a \x00 inside",
+        b"plain",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (payload, base64) = Forward::encode(body);
+        assert_eq!(base64, i < 2, "{body:?}");
+        let msg = Message {
+            id: format!("msg_b{i}"),
+            app_id: "app_a".into(),
+            event_id: None,
+            event_type: "bytes".into(),
+            channels: None,
+            payload: Some(payload),
+            payload_expires_at: 999,
+            created_at: 5,
+            forward: Some(Forward {
+                content_type: "application/octet-stream".into(),
+                headers: Vec::new(),
+                base64,
+            }),
+        };
+        s.create_message(&msg, &Targets::Matching, 5)
+            .await
+            .expect("create");
+        let back = s
+            .message("app_a", &msg.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(back.body().expect("decodes").as_deref(), Some(body));
+    }
 }
 
 /// A received event commits with its request's record; a repeat inside the window is
