@@ -2,7 +2,7 @@
 //! message carries is `store::Forward`). Plain data, as `store::model` is: validation happens
 //! at the API edge, sealing inside the store.
 
-use crate::store::Millis;
+use crate::store::{Message, Millis};
 
 /// A source: one provider's webhooks, received at `/in/{uid or id}` and forwarded as
 /// messages of `app_id`.
@@ -117,6 +117,37 @@ pub struct Received {
 /// provider reusing ids years apart, or the window shortened since).
 pub fn is_repeat(first_at: Millis, window_ms: Millis, now: Millis) -> bool {
     first_at.saturating_add(window_ms) > now
+}
+
+/// The first message of an event id in an application, as `(id, created_at)`: read when a
+/// received event's id is taken, for [`taken`]. Parameters `$1` app id, `$2` event id.
+pub const FIRST_OF_EVENT: &str =
+    "SELECT id, created_at FROM message WHERE app_id = $1 AND event_id = $2";
+
+/// What a received event whose id is taken becomes.
+pub enum Taken {
+    /// A repeat of the message named, inside the window: recorded, not forwarded again.
+    Duplicate(String),
+    /// A new event, written as this message (the received one without its event id): the
+    /// first is outside the window, or gone meanwhile.
+    New(Message),
+}
+
+/// Decides [`Taken`] for `msg` from the first message with its id ([`FIRST_OF_EVENT`]'s
+/// row, `None` if gone).
+pub fn taken(
+    msg: &Message,
+    first: Option<(String, Millis)>,
+    window_ms: Millis,
+    now: Millis,
+) -> Taken {
+    match first {
+        Some((id, at)) if is_repeat(at, window_ms, now) => Taken::Duplicate(id),
+        _ => Taken::New(Message {
+            event_id: None,
+            ..msg.clone()
+        }),
+    }
 }
 
 /// The statement that records a received request, the same text for every engine and

@@ -317,7 +317,7 @@ pub trait QueueStore: Send + Sync + 'static {
     /// Commits an event received by the inbound gateway, in one transaction: its message
     /// and deliveries (routed as `Targets::Matching`) unless the application already has
     /// a message with the event's id written less than `window_ms` ago (a duplicate: see
-    /// `gateway::model::is_repeat`), and `request`'s record with the decision and the
+    /// `gateway::model::taken`), and `request`'s record with the decision and the
     /// message filled in. An id taken by a message older than the window is a new event,
     /// written without an `eventId`. `Conflict` when the application is gone.
     async fn receive_event(

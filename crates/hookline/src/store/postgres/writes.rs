@@ -6,7 +6,7 @@
 
 use sqlx::Row as _;
 
-use crate::gateway::model::{INSERT_REQUEST, is_repeat};
+use crate::gateway::model::{FIRST_OF_EVENT, INSERT_REQUEST, Taken, taken};
 use crate::store::sql::json_text;
 use crate::store::{
     Attempt, DeliveryStatus, DeliveryUpdate, Message, Millis, Received, ReceivedRequest,
@@ -108,22 +108,14 @@ pub(super) async fn receive_one(
         Err(StoreError::Conflict(what)) if what == EVENT_ID_TAKEN => {
             // The first writer's commit is what the unique index waited for: it is visible
             // to this statement (read committed).
-            let first: Option<(String, Millis)> = sqlx::query_as(
-                "SELECT id, created_at FROM message WHERE app_id = $1 AND event_id = $2",
-            )
-            .bind(&msg.app_id)
-            .bind(&msg.event_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match first {
-                Some((id, at)) if is_repeat(at, window_ms, now) => {
-                    (RequestStatus::Duplicate, id, 0)
-                }
-                _ => {
-                    let fresh = Message {
-                        event_id: None,
-                        ..msg.clone()
-                    };
+            let first: Option<(String, Millis)> = sqlx::query_as(FIRST_OF_EVENT)
+                .bind(&msg.app_id)
+                .bind(&msg.event_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match taken(msg, first, window_ms, now) {
+                Taken::Duplicate(id) => (RequestStatus::Duplicate, id, 0),
+                Taken::New(fresh) => {
                     let n = insert_one(&mut *tx, &fresh, &Targets::Matching, now).await?;
                     (RequestStatus::Accepted, msg.id.clone(), n)
                 }

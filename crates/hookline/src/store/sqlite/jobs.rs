@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension as _, params};
 
 use super::group_commit::{Done, batch_error};
-use crate::gateway::model::{INSERT_REQUEST, is_repeat};
+use crate::gateway::model::{FIRST_OF_EVENT, INSERT_REQUEST, Taken, taken};
 use crate::store::{
     Attempt, Claim, DeliveryStatus, DeliveryUpdate, Message, Millis, Received, ReceivedRequest,
     RequestStatus, Result, StoreError, Targets,
@@ -102,9 +102,7 @@ pub(super) fn write_received(
         Ok(done) => (RequestStatus::Accepted, msg.id.clone(), queued(done)?),
         Err(StoreError::Conflict(_)) if msg.event_id.is_some() => {
             let first: Option<(String, Millis)> = conn
-                .prepare_cached(
-                    "SELECT id, created_at FROM message WHERE app_id = ? AND event_id = ?",
-                )
+                .prepare_cached(FIRST_OF_EVENT)
                 .and_then(|mut s| {
                     s.query_row(params![msg.app_id, msg.event_id], |r| {
                         Ok((r.get(0)?, r.get(1)?))
@@ -112,16 +110,9 @@ pub(super) fn write_received(
                     .optional()
                 })
                 .map_err(|e| batch_error(&e))?;
-            match first {
-                Some((id, at)) if is_repeat(at, window_ms, now) => {
-                    (RequestStatus::Duplicate, id, 0)
-                }
-                // Gone meanwhile, or outside the window: a new event, without the id.
-                _ => {
-                    let fresh = Message {
-                        event_id: None,
-                        ..msg.clone()
-                    };
+            match taken(msg, first, window_ms, now) {
+                Taken::Duplicate(id) => (RequestStatus::Duplicate, id, 0),
+                Taken::New(fresh) => {
                     let done = write_message(conn, &fresh, &Targets::Matching, now)?;
                     (RequestStatus::Accepted, msg.id.clone(), queued(done)?)
                 }
