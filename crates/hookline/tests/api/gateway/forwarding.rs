@@ -264,6 +264,25 @@ async fn a_binary_body_is_forwarded_byte_for_byte() {
         Some(String::from_utf8_lossy(&body).as_ref()),
         "{r}"
     );
+    // The dashboard's message page says what the bytes are and shows their base64.
+    let msg_id = v["messageId"].as_str().expect("messageId");
+    let app_id = src["appId"].as_str().expect("appId");
+    let mut visitor = crate::dashboard::Visitor::new(&app);
+    visitor.sign_in(crate::common::ADMIN_TOKEN).await;
+    let (s, page) = visitor.get(&format!("/app/{app_id}/msg/{msg_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&body);
+        assert!(
+            page.contains(&format!(
+                "The provider sent {} bytes that are not text",
+                body.len()
+            )) && page.contains(&b64),
+            "{page}"
+        );
+    }
+
     // A replay sends the same bytes again.
     let (s, r) = app
         .post(
