@@ -19,15 +19,16 @@ pub const MAX_URL_LEN: usize = 65_536;
 pub struct DeliveryUrl(Url);
 
 impl DeliveryUrl {
-    /// Parses `s`, or says in words why it is not a delivery URL.
+    /// Parses `s`, or says in words why it is not a delivery URL (a whole phrase, shown as
+    /// it is in API errors).
     pub fn parse(s: &str) -> Result<DeliveryUrl, String> {
         if s.len() > MAX_URL_LEN {
-            return Err(format!("at most {MAX_URL_LEN} bytes"));
+            return Err(format!("the URL is longer than {MAX_URL_LEN} bytes"));
         }
         // The WHATWG parser strips leading and trailing spaces and drops tabs and newlines
         // inside; a stored URL should be what is sent, so such input is refused instead.
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("must not contain whitespace or control characters".into());
+            return Err("the URL must not contain whitespace or control characters".into());
         }
         // The parser also takes `http:host` and `http:///host`; the text must say plainly
         // where it goes, so the authority follows `://` at once.
@@ -52,7 +53,9 @@ impl DeliveryUrl {
         if !url.username().is_empty() || url.password().is_some() {
             // Credentials in a URL end up in logs and in the attempt's request line; headers
             // (`/headers`) are the place for them.
-            return Err("must not carry a user name or password; use endpoint headers".into());
+            return Err(
+                "the URL must not carry a user name or password; use endpoint headers".into(),
+            );
         }
         Ok(DeliveryUrl(url))
     }

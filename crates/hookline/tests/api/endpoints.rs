@@ -363,6 +363,22 @@ async fn urls_the_sender_cannot_use_are_refused_at_creation_and_on_update() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
         assert_eq!(v["detail"][0]["loc"], json!(["body", "url"]), "{bad}: {v}");
     }
+    // The reason is said once, in words.
+    let (_, v) = app
+        .post(&base, json!({"url": "gopher://example.com/"}))
+        .await;
+    assert_eq!(
+        v["detail"][0]["msg"], "expected an absolute http:// or https:// URL",
+        "{v}"
+    );
+    let (_, v) = app
+        .post(&base, json!({"url": "https://user:pw@example.com/"}))
+        .await;
+    assert_eq!(
+        v["detail"][0]["msg"],
+        "the URL must not carry a user name or password; use endpoint headers",
+        "{v}"
+    );
     let (s, ep) = app
         .post(&base, json!({"url": "https://bücher.example/hook"}))
         .await;

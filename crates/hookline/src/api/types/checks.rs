@@ -55,12 +55,7 @@ pub fn check_throttle(loc: &str, v: Option<u16>) -> ApiResult<()> {
 pub fn check_url(loc: &str, v: &str) -> ApiResult<()> {
     crate::engine::target::DeliveryUrl::parse(v)
         .map(|_| ())
-        .map_err(|why| {
-            ApiError::invalid(
-                loc,
-                format!("expected an absolute http:// or https:// URL: {why}"),
-            )
-        })
+        .map_err(|why| ApiError::invalid(loc, why))
 }
 
 /// A list of names: `min..=max` items, each a valid name of at most `max_len` characters,
