@@ -9,7 +9,8 @@
 //!   API and delivered to a loopback receiver that fails one in ten, as in production;
 //! - `dashboard_pages -- seed [attempts] [hours]` (default 1,000,000 over the last 168
 //!   hours): an application and its endpoint made through the API, then that many
-//!   messages, deliveries and attempts (one in ten failed) written straight into the
+//!   messages, deliveries and attempts (one in ten failed, or one in
+//!   `HOOKLINE_BENCH_FAIL_EVERY`) written straight into the
 //!   database in bulk, spread evenly over the window, plus a quiet second application
 //!   with one attempt in a thousand (its delivery log must not read the others').
 //!
@@ -94,7 +95,12 @@ async fn main() {
         let n = num(1, 1_000_000);
         let hours = i64::try_from(num(2, 168)).unwrap_or(168);
         let now = hookline::now_millis();
-        let rows = seed::plan(&eps, n, now - hours * 3_600_000, now - 1_000);
+        let fail_every = std::env::var("HOOKLINE_BENCH_FAIL_EVERY")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|&v| v > 0)
+            .unwrap_or(10);
+        let rows = seed::plan(&eps, n, now - hours * 3_600_000, now - 1_000, fail_every);
         match &pg {
             Some(url) => seed::postgres(url, &rows, &hook).await,
             None => seed::sqlite(&dir.join("hookline.db"), &rows, &hook),

@@ -29,8 +29,15 @@ fn id_at(prefix: &str, millis: i64, seq: u64) -> String {
 }
 
 /// `n` rows evenly over `[from, to)`: every thousandth to the second application (`eps[1]`),
-/// the rest to the first; one attempt in ten failed; each attempt 50 ms after its message.
-pub(crate) fn plan(eps: &[(String, String)], n: u64, from: i64, to: i64) -> Vec<Row> {
+/// the rest to the first; one attempt in `fail_every` failed; each attempt 50 ms after its
+/// message.
+pub(crate) fn plan(
+    eps: &[(String, String)],
+    n: u64,
+    from: i64,
+    to: i64,
+    fail_every: u64,
+) -> Vec<Row> {
     let span = i128::from(to - from - 50);
     (0..n)
         .map(|i| {
@@ -42,7 +49,7 @@ pub(crate) fn plan(eps: &[(String, String)], n: u64, from: i64, to: i64) -> Vec<
                 app_id: app_id.clone(),
                 ep_id: ep_id.clone(),
                 at,
-                ok: i % 10 != 9,
+                ok: i % fail_every != fail_every - 1,
             }
         })
         .collect()

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/postgres/0008_attempt_headers.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/postgres/0009_attempt_failed.sql"),
+    ),
 ];
 
 /// The key of the advisory lock held while migrating (any fixed number: "hookline" in ASCII).

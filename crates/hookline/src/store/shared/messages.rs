@@ -6,8 +6,8 @@ use super::{Engine, SqlStore};
 use crate::store::rows::{attempt_row, delivery_row, message_row};
 use crate::store::sql::{Stmt, finish_page};
 use crate::store::{
-    Attempt, AttemptFilter, AttemptScope, Delivery, Message, MessageFilter, MessageStore, Millis,
-    Page, Result,
+    Attempt, AttemptFilter, AttemptScope, Delivery, DeliveryStatus, Message, MessageFilter,
+    MessageStore, Millis, Page, Result,
 };
 
 /// ` AND …` for the message filters, on the `message` table aliased `m`.
@@ -172,6 +172,12 @@ impl<E: Engine> MessageStore for SqlStore<E> {
         };
         if let Some(status) = f.status {
             s.push(" AND a.status = ").push_bind(status as i64);
+            // Spelled out so that the planner may read the failed attempts' partial indexes
+            // (`attempt_app_failed`, `attempt_endpoint_failed`: `WHERE status <> 0`); a bound
+            // value alone cannot show it that the query implies their condition.
+            if status != DeliveryStatus::Success {
+                s.push(" AND a.status <> 0");
+            }
         }
         if let Some(ep) = &f.endpoint_id {
             s.push(" AND a.endpoint_id = ").push_bind(ep);

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../../migrations/sqlite/0011_attempt_headers.sql"),
     ),
+    (
+        12,
+        include_str!("../../../migrations/sqlite/0012_attempt_failed.sql"),
+    ),
 ];
 
 /// The SQLite store.

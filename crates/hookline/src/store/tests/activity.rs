@@ -211,6 +211,29 @@ pub(super) async fn attempts_of_an_application_are_its_own_newest_first(t: TestS
         failed.iter().map(|a| a.msg_id.as_str()).collect::<Vec<_>>(),
         want_failed
     );
+    // Successes alone; an endpoint's failures (read on the failed attempts' own indexes).
+    let ok = list(
+        page(10, None, false, Order::Descending),
+        AttemptFilter {
+            status: Some(DeliveryStatus::Success),
+            ..AttemptFilter::default()
+        },
+    )
+    .await;
+    assert_eq!(ok.len() + failed.len(), all.len());
+    assert!(ok.iter().all(|a| a.status == DeliveryStatus::Success));
+    let endpoint_failed = s
+        .list_attempts(
+            AttemptScope::Endpoint("ep_a"),
+            &page(10, None, false, Order::Descending),
+            &AttemptFilter {
+                status: Some(DeliveryStatus::Fail),
+                ..AttemptFilter::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(endpoint_failed, failed);
     let typed = list(
         page(10, None, false, Order::Descending),
         AttemptFilter {
