@@ -15,11 +15,6 @@ use crate::api::caps::Cap;
 use crate::api::extract::Params;
 use crate::api::types::MessageAttemptOut;
 
-/// Whether the message is a received body that is not text, kept in base64.
-fn binary(msg: &crate::store::Message) -> bool {
-    msg.forward.as_ref().is_some_and(|f| f.base64)
-}
-
 /// Says that the body below is the base64 of bytes that are not text, and how many.
 fn binary_note(base64: &str) -> Markup {
     let bytes = base64.len() / 4 * 3 - base64.bytes().rev().take_while(|&b| b == b'=').count();
@@ -167,7 +162,7 @@ pub(super) async fn message(
         } }
         h2 { "Payload" }
         @match &msg.payload {
-            Some(p) if binary(&msg) => { (binary_note(p)) pre aria-label="Payload, raw" { (p) } }
+            Some(p) if msg.is_binary() => { (binary_note(p)) pre aria-label="Payload, raw" { (p) } }
             Some(p) => {
                 pre aria-label="Payload, pretty-printed" { (pretty(p)) }
                 details { summary { "Raw" } pre aria-label="Payload, raw" { (p) } }
@@ -232,7 +227,7 @@ pub(super) async fn attempt(
             p { code { "POST " (a.url) } }
             (sent_headers)
             @match &msg.payload {
-                Some(p) => { @if binary(&msg) { (binary_note(p)) } pre aria-label="Request body" { (p) } },
+                Some(p) => { @if msg.is_binary() { (binary_note(p)) } pre aria-label="Request body" { (p) } },
                 None => { p.muted { "The payload was removed." } }
             }
         }

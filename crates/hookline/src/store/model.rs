@@ -128,6 +128,12 @@ impl Forward {
 }
 
 impl Message {
+    /// Whether the payload is a received body that is not text, kept in base64
+    /// ([`Forward::base64`]).
+    pub fn is_binary(&self) -> bool {
+        self.forward.as_ref().is_some_and(|f| f.base64)
+    }
+
     /// The bytes a delivery sends: the payload, decoded when the gateway stored a binary
     /// body in base64. `Ok(None)` once the payload is expunged or expired; `Err` for a
     /// base64 payload that does not decode (never written so by Hookline).
@@ -135,7 +141,7 @@ impl Message {
         let Some(payload) = &self.payload else {
             return Ok(None);
         };
-        if self.forward.as_ref().is_some_and(|f| f.base64) {
+        if self.is_binary() {
             use base64::Engine as _;
             return base64::engine::general_purpose::STANDARD
                 .decode(payload)
