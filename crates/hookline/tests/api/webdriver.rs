@@ -222,6 +222,20 @@ impl Browser {
         panic!("page never showed {needle:?}: {last:?}");
     }
 
+    /// Waits until the page's URL contains `needle`: for a navigation whose new page shows
+    /// text the old one showed too.
+    pub(crate) async fn wait_for_url(&self, needle: &str) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            last = self.url().await;
+            if last.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the URL never held {needle:?}: {last}");
+    }
+
     pub(crate) async fn window_size(&self, width: u32, height: u32) {
         self.ok("/window/rect", json!({"width": width, "height": height}))
             .await;
